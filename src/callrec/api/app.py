@@ -1,0 +1,86 @@
+"""The ASGI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from callrec import __version__
+from callrec.api.database import DatabaseRunner
+from callrec.api.guard import RequestGuard
+from callrec.api.lockout import MemoryFailureTracker
+from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
+from callrec.settings import Settings
+from callrec.store import make_engine
+from callrec.store.migrate import is_current
+
+log = logging.getLogger("callrec.api")
+
+QUERY_PAGE_PATH = "/v3/number/record/queryPage"
+
+
+class SchemaNotCurrent(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        if not is_current(engine):
+            engine.dispose()
+            raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
+        database = DatabaseRunner(engine)
+        failures = MemoryFailureTracker(settings.lockout_failures, settings.lockout_seconds)
+        app.state.callrec = ServiceState(settings, database, RequestGuard(settings, failures))
+        try:
+            yield
+        finally:
+            database.close()
+
+    app = FastAPI(
+        title="callrec",
+        version=__version__,
+        description="Call detail records through the vendor-compatible number-record API.",
+        lifespan=lifespan,
+    )
+    app.add_api_route(
+        QUERY_PAGE_PATH,
+        query_page,
+        methods=["POST"],
+        summary="Query a page of call records",
+        description=QUERY_PAGE_DESCRIPTION,
+        response_model=EnvelopeDoc,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=QUERY_PAGE_OPENAPI,
+        tags=["number records"],
+    )
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
+    async def healthz(request: Request) -> JSONResponse:
+        state: ServiceState = request.app.state.callrec
+
+        def ping() -> None:
+            with state.database.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+
+        try:
+            await state.database.run(ping)
+        except Exception:
+            log.exception("health check: database unreachable")
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory uvicorn workers import: every setting comes from CALLREC_* variables."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,146 @@
+"""Documentation-only models: they describe the wire format in /docs and /openapi.json.
+
+The endpoint itself parses and encodes with callrec.wire (the contract's own rules, which a
+generic validator cannot express: digit strings as integers, -22 reasons naming the field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from callrec.wire.status import Status
+
+
+class QueryParams(BaseModel):
+    strTime: str = Field(
+        description="Window start (inclusive), ISO 8601 with a UTC offset; records are matched "
+        "on their start time. Times in the answer are rendered in this offset.",
+        examples=["2022-01-31T00:00:00+08:00"],
+    )
+    endTime: str = Field(
+        description="Window end (exclusive), same form.", examples=["2022-02-01T00:00:00+08:00"]
+    )
+
+
+class QueryPageBody(BaseModel):
+    current: int = Field(description="Page number, 1..N (a digit string is accepted)", ge=1)
+    size: int = Field(
+        description="Records per page, 1..100 (a digit string is accepted)", ge=1, le=100
+    )
+    params: QueryParams
+
+
+class RecordDoc(BaseModel):
+    callid: str
+    number: str = Field(description="The workspace's own number the call went through")
+    type: str | None = Field(description="MOBILE or FIXED")
+    caller: str
+    called: str
+    ccode: str | None = Field(description="Called party's country calling code, digits")
+    country: str | None = Field(description="Called party's country, English name")
+    callSource: int = Field(description="2 incoming, 3 outgoing")
+    callDuration: int = Field(description="Talk time, seconds")
+    chargedDuration: int = Field(description="Billed seconds after the billing increment")
+    startTime: str = Field(description="yyyy-MM-dd HH:mm:ss in the offset of params.strTime")
+    endTime: str = Field(description="yyyy-MM-dd HH:mm:ss in the offset of params.strTime")
+    pay: str = Field(description="Amount in the quote currency, exactly 6 decimal places")
+    sipCode: str | None
+    recordingFileUrl: str = Field(description='Recording URL, "" when none')
+    hangupReason: str | None
+    appId: str | None
+    chargedPeriod: str | None = Field(description='Billing increment "A+B", e.g. "60+60"')
+    customerRate: str | None = Field(description="Rate per minute in the quote currency")
+    currency: str | None = Field(description="Quote currency; null when USD")
+    QuoteExchange: str | None = Field(description="USD per quote-currency unit; null when USD")
+    SeptleRate: str | None = Field(description="Rate per minute in USD; null when USD")
+    SettlePay: str | None = Field(description="Amount in USD, 6 places; null when USD")
+
+
+class PageDoc(BaseModel):
+    total: int
+    size: int
+    current: int
+    pages: int
+    records: list[RecordDoc]
+
+
+class EnvelopeDoc(BaseModel):
+    status: str = Field(description='"0" on success, otherwise a status code (a string)')
+    reason: str
+    data: PageDoc | None = Field(default=None, description="Absent on failure")
+
+
+STATUS_MEANINGS: dict[Status, str] = {
+    Status.SUCCESS: "success",
+    Status.AUTHENTICATION: "Api-Key, Timestamp or Sign missing or malformed; unknown key or "
+    "wrong sign (one reason for both)",
+    Status.IP_RESTRICTED: "the caller's IP is on the deny list or locked out after repeated "
+    "failed signatures",
+    Status.TIMESTAMP_EXPIRED: "Timestamp outside the server's tolerance (default ±1800 s)",
+    Status.SYSTEM_ERROR: "unexpected error; the reason carries a request id for the operator",
+    Status.PARAMETER_ERROR: "bad body: Content-Type, size, JSON, types, ranges, time formats, "
+    "endTime not after strTime; the reason names the field",
+    Status.TIME_RANGE: "window longer than the limit (default 31 days) or beyond the look-back",
+    Status.WORKSPACE_DISABLED: "the key's workspace is disabled",
+    Status.KEY_DISABLED: "the API key is disabled",
+    Status.IP_NOT_WHITELISTED: "the key has an IP whitelist and the caller is not on it",
+}
+
+_HEADER_PARAMETERS: list[dict[str, Any]] = [
+    {
+        "name": "Api-Key",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "The API key's public name",
+        "example": "bDqJFiq9",
+    },
+    {
+        "name": "Timestamp",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        "description": "Current Unix time in seconds",
+        "example": "1630468800",
+    },
+    {
+        "name": "Sign",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"},
+        "description": "md5(ApiKey + ApiSecret + Timestamp) as 32 hex digits",
+        "example": "05d7a50893e22a5c4bb3216ae3396c7c",
+    },
+]
+
+
+def _status_table() -> str:
+    rows = "\n".join(f"| `{s.value}` | {meaning} |" for s, meaning in STATUS_MEANINGS.items())
+    return "| status | when |\n|---|---|\n" + rows
+
+
+QUERY_PAGE_DESCRIPTION = f"""
+Call records of the key's workspace whose start time lies in `[strTime, endTime)`, ascending by
+start time then `callid`. Every outcome is HTTP 200 with a JSON envelope; `status` says which.
+
+Sign: `md5(ApiKey + ApiSecret + Timestamp)`, e.g. key `bDqJFiq9`, secret `7bz1lzh9`, timestamp
+`1630468800` give `05d7a50893e22a5c4bb3216ae3396c7c`.
+
+{_status_table()}
+"""
+
+QUERY_PAGE_OPENAPI: dict[str, Any] = {
+    "parameters": _HEADER_PARAMETERS,
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": QueryPageBody.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                )
+            }
+        },
+    },
+}

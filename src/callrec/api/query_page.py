@@ -1,0 +1,110 @@
+"""``POST /v3/number/record/queryPage``: every outcome is HTTP 200 with a contract envelope."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Row
+from starlette.requests import Request
+from starlette.responses import Response
+
+from callrec.api.client_ip import client_ip
+from callrec.api.database import DatabaseRunner
+from callrec.api.guard import RequestGuard
+from callrec.settings import Settings
+from callrec.store import records
+from callrec.store.accounts import KeyCredentials, lookup_credentials
+from callrec.wire.query import PageQuery, check_window, parse_page_query
+from callrec.wire.records import encode_failure, encode_page, render_record
+from callrec.wire.status import ContractError, Status, parameter_error
+from callrec.wire.times import now_micros
+
+log = logging.getLogger("callrec.api")
+
+MAX_BODY_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    settings: Settings
+    database: DatabaseRunner
+    guard: RequestGuard
+
+
+def _credentials(database: DatabaseRunner, api_key: str) -> KeyCredentials | None:
+    with database.engine.connect() as conn:
+        return lookup_credentials(conn, api_key)
+
+
+def _page(
+    database: DatabaseRunner, workspace_id: int, query: PageQuery
+) -> tuple[int, Sequence[Row[Any]]]:
+    # Count and page in one transaction: one snapshot, so they never disagree.
+    with database.engine.connect() as conn, conn.begin():
+        start, end = query.start.micros, query.end.micros
+        total = records.count_window(conn, workspace_id, start, end)
+        if query.offset >= total:
+            return total, ()
+        return total, records.page_rows(conn, workspace_id, start, end, query.offset, query.size)
+
+
+def _is_json_media_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "application/json"
+
+
+async def _read_body(request: Request) -> bytes:
+    if not _is_json_media_type(request.headers.get("content-type")):
+        raise parameter_error("Content-Type must be application/json")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise parameter_error(f"request body exceeds {MAX_BODY_BYTES} bytes")
+    chunks: list[bytes] = []
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > MAX_BODY_BYTES:
+            raise parameter_error(f"request body exceeds {MAX_BODY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json(body: bytes) -> Response:
+    return Response(body, media_type=JSON_MEDIA_TYPE)
+
+
+async def query_page(request: Request) -> Response:
+    state: ServiceState = request.app.state.callrec
+    settings = state.settings
+    try:
+        ip = client_ip(
+            request.client.host if request.client else None,
+            request.headers.get("x-forwarded-for"),
+            settings.trusted_proxies,
+        )
+        signed = state.guard.precheck(ip, request.headers, int(time.time()))
+        credentials = await state.database.run(_credentials, state.database, signed.api_key)
+        credentials = state.guard.verify(ip, signed, credentials)
+        query = parse_page_query(await _read_body(request))
+        check_window(query, settings.max_window_days, settings.lookback_days, now_micros())
+        total, rows = await state.database.run(
+            _page, state.database, credentials.workspace_id, query
+        )
+        offset = query.start.offset_seconds
+        page = [render_record(row, offset) for row in rows]
+        return _json(encode_page(total, query.size, query.current, page))
+    except ContractError as error:
+        return _json(encode_failure(error.status.value, error.reason))
+    except Exception:
+        request_id = uuid.uuid4().hex[:16]
+        log.exception("queryPage failed, request id %s", request_id)
+        return _json(
+            encode_failure(Status.SYSTEM_ERROR.value, f"system error (request id {request_id})")
+        )

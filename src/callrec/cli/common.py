@@ -1,0 +1,42 @@
+"""What every command shares: the engine, JSON output and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+from rich.console import Console
+from sqlalchemy.engine import Engine
+
+from callrec.settings import Settings
+from callrec.store import make_engine
+from callrec.store.migrate import is_current
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class CliError(Exception):
+    """A failure to report as one line on stderr with a non-zero exit."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail(message: str, exit_code: int = 1) -> NoReturn:
+    raise CliError(message, exit_code)
+
+
+def engine(require_current_schema: bool = True) -> Engine:
+    settings = Settings.from_env()
+    result = make_engine(settings.database_url)
+    if require_current_schema and not is_current(result):
+        result.dispose()
+        fail("the database schema is not current: run `callrec db upgrade` first")
+    return result
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False) + "\n")

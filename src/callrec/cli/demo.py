@@ -1,0 +1,85 @@
+"""``callrec demo``: seed a demo workspace once, and show how to query it."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC, datetime, timedelta
+
+import typer
+from sqlalchemy import func, select
+
+from callrec.cli.common import engine, out
+from callrec.demo.generator import OWN_NUMBERS, generate_calls
+from callrec.ingest.importer import ImportReport, store_records
+from callrec.store import accounts
+from callrec.store.errors import NotFound
+from callrec.store.schema import call_records, workspaces
+from callrec.wire.times import datetime_from_micros, now_micros
+
+DEMO_WORKSPACE = "demo"
+
+
+def _query_command(api_key: str, secret: str, day: datetime, port: int) -> str:
+    start = day.strftime("%Y-%m-%dT00:00:00Z")
+    end = (day + timedelta(days=1)).strftime("%Y-%m-%dT00:00:00Z")
+    body = f'{{"current":1,"size":10,"params":{{"strTime":"{start}","endTime":"{end}"}}}}'
+    return (
+        f"TS=$(date +%s); SIGN=$(printf '%s' {shlex.quote(api_key + secret)}\"$TS\" | md5sum"
+        " | cut -d' ' -f1); "
+        f"curl -s -X POST http://127.0.0.1:{port}/v3/number/record/queryPage"
+        " -H 'Content-Type: application/json;charset=UTF-8'"
+        f' -H \'Api-Key: {api_key}\' -H "Timestamp: $TS" -H "Sign: $SIGN"'
+        f" -d {shlex.quote(body)}"
+    )
+
+
+def demo(
+    calls: int = typer.Option(50_000, "--calls", help="How many calls to generate."),
+    port: int = typer.Option(8080, "--port", help="The port the printed command calls."),
+) -> None:
+    """Seed a demo workspace (EUR) with a key, numbers and a month of calls, if the database
+    has no workspace yet; then print the demo key and a ready-to-paste query."""
+    target = engine()
+    try:
+        with target.connect() as conn:
+            has_workspaces = conn.execute(select(func.count()).select_from(workspaces)).scalar()
+        if not has_workspaces:
+            ws = accounts.create_workspace(target, DEMO_WORKSPACE, "EUR")
+            accounts.create_key(target, DEMO_WORKSPACE)
+            for own in OWN_NUMBERS:
+                accounts.add_number(target, own.number, DEMO_WORKSPACE, own.app_id, own.number_type)
+            report = ImportReport()
+            store_records(target, ws.id, generate_calls(calls, now_micros()), report)
+            out.print(
+                f"seeded workspace {DEMO_WORKSPACE!r} with {report.imported} calls", markup=False
+            )
+        try:
+            ws = accounts.get_workspace(target, DEMO_WORKSPACE)
+        except NotFound:
+            out.print(
+                "the database already has workspaces and no demo; nothing seeded", markup=False
+            )
+            return
+        keys = [k for k in accounts.list_keys(target, DEMO_WORKSPACE) if k.enabled]
+        with target.connect() as conn:
+            newest = conn.execute(
+                select(func.max(call_records.c.start_us)).where(
+                    call_records.c.workspace_id == ws.id
+                )
+            ).scalar()
+    finally:
+        target.dispose()
+    if not keys:
+        out.print("the demo workspace has no enabled API key", markup=False)
+        return
+    yesterday = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(
+        days=1
+    )
+    if newest is not None:
+        newest_day = datetime_from_micros(newest).replace(hour=0, minute=0, second=0, microsecond=0)
+        yesterday = min(yesterday, newest_day)
+    key = keys[0]
+    out.print(f"demo API key:    {key.api_key}", markup=False)
+    out.print(f"demo API secret: {key.secret}", markup=False)
+    out.print(f"query {yesterday:%Y-%m-%d} (UTC) once the server is up:", markup=False)
+    out.print(_query_command(key.api_key, key.secret, yesterday, port), markup=False)

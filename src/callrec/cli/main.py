@@ -1,0 +1,64 @@
+"""The root command and the error boundary: every failure is one line, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from callrec.cli import accounts, db, demo, records, serve
+from callrec.cli.common import CliError, err
+from callrec.settings import SettingsError
+from callrec.store.errors import StoreError
+
+app = typer.Typer(
+    name="callrec",
+    help="Call detail records: store, rate and serve them through the queryPage API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    database_url: str | None = typer.Option(
+        None,
+        "--database-url",
+        envvar="CALLREC_DATABASE_URL",
+        help="Database URL (default sqlite:///callrec.db).",
+        show_envvar=True,
+    ),
+) -> None:
+    if database_url:
+        os.environ["CALLREC_DATABASE_URL"] = database_url
+
+
+app.add_typer(db.app, name="db")
+app.add_typer(accounts.workspace_app, name="workspace")
+app.add_typer(accounts.key_app, name="key")
+app.add_typer(accounts.number_app, name="number")
+app.add_typer(records.app, name="records")
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app(standalone_mode=True)
+    except CliError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except (StoreError, SettingsError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except OperationalError as exc:
+        err.print(f"error: database unavailable: {exc.orig}", markup=False)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        err.print(f"error: database error: {exc.__class__.__name__}: {exc}", markup=False)
+        sys.exit(1)

@@ -1,0 +1,85 @@
+"""``callrec serve``: run the API. Every flag is also a CALLREC_* environment variable."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+import uvicorn
+
+from callrec.cli.common import engine, err
+from callrec.settings import Settings
+
+
+def _env_option(default: object, flag: str, variable: str, help_text: str) -> object:
+    return typer.Option(default, flag, envvar=variable, help=help_text, show_envvar=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8080, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Server processes."),
+    timestamp_tolerance: int = _env_option(
+        1800,
+        "--timestamp-tolerance",
+        "CALLREC_TIMESTAMP_TOLERANCE",
+        "Seconds a request's Timestamp may differ from the server's clock (-16 beyond).",
+    ),
+    max_window_days: int = _env_option(
+        31,
+        "--max-window-days",
+        "CALLREC_MAX_WINDOW_DAYS",
+        "Longest strTime..endTime window in days (-25 beyond).",
+    ),
+    lookback_days: int | None = _env_option(
+        None,
+        "--lookback-days",
+        "CALLREC_LOOKBACK_DAYS",
+        "How many days back strTime may reach (-25 beyond); unset: no limit.",
+    ),
+    lockout_failures: int = _env_option(
+        20,
+        "--lockout-failures",
+        "CALLREC_LOCKOUT_FAILURES",
+        "Failed signatures from one IP within the lockout window that lock it out (-2).",
+    ),
+    lockout_seconds: int = _env_option(
+        600, "--lockout-seconds", "CALLREC_LOCKOUT_SECONDS", "The lockout window, in seconds."
+    ),
+    trusted_proxies: str = _env_option(
+        "",
+        "--trusted-proxies",
+        "CALLREC_TRUSTED_PROXIES",
+        "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated).",
+    ),
+    deny_ips: str = _env_option(
+        "", "--deny-ips", "CALLREC_DENY_IPS", "CIDRs that always get -2 (comma-separated)."
+    ),
+    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+) -> None:
+    """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
+    values = {
+        "CALLREC_TIMESTAMP_TOLERANCE": timestamp_tolerance,
+        "CALLREC_MAX_WINDOW_DAYS": max_window_days,
+        "CALLREC_LOOKBACK_DAYS": lookback_days,
+        "CALLREC_LOCKOUT_FAILURES": lockout_failures,
+        "CALLREC_LOCKOUT_SECONDS": lockout_seconds,
+        "CALLREC_TRUSTED_PROXIES": trusted_proxies,
+        "CALLREC_DENY_IPS": deny_ips,
+    }
+    # Worker processes build the app from the environment: hand them the flags through it.
+    for variable, value in values.items():
+        os.environ[variable] = "" if value is None else str(value)
+    Settings.from_env()  # reject bad values here, with the variable's name, before starting
+    engine().dispose()  # and a database that is unreachable or not migrated
+    err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
+    uvicorn.run(
+        "callrec.api:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        server_header=False,
+        proxy_headers=False,
+    )

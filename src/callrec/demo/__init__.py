@@ -1,0 +1,1 @@
+"""Plausible demo data for ``make run``: deterministic from a seed."""

@@ -1,0 +1,1 @@
+"""Ingest: turning what sources send into call records for the store."""

@@ -1,0 +1,89 @@
+"""Field readers for ingested documents: each names the field in its error."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from callrec.wire.money import MoneyError, parse_decimal
+from callrec.wire.times import TimeFormatError, parse_iso_instant
+
+
+class FieldError(ValueError):
+    """One field of one item is unusable; the message starts with the field's name."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+
+
+def text(item: dict[str, Any], field: str, *, required: bool, max_length: int = 256) -> str | None:
+    value = item.get(field)
+    if value is None or value == "":
+        if required:
+            raise FieldError(field, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise FieldError(field, "must be a string")
+    value = str(value).strip()
+    if len(value) > max_length:
+        raise FieldError(field, f"is longer than {max_length} characters")
+    return value
+
+
+def required_text(item: dict[str, Any], field: str, max_length: int = 256) -> str:
+    value = text(item, field, required=True, max_length=max_length)
+    assert value is not None
+    return value
+
+
+def integer(item: dict[str, Any], field: str, minimum: int = 0) -> int:
+    value = item.get(field)
+    if value is None:
+        raise FieldError(field, "is required")
+    if isinstance(value, bool):
+        raise FieldError(field, "must be an integer, got a boolean")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    if not isinstance(value, int):
+        raise FieldError(field, "must be an integer")
+    if value < minimum or value > 2**31 - 1:
+        raise FieldError(field, f"must be an integer from {minimum} to {2**31 - 1}")
+    return value
+
+
+def decimal(item: dict[str, Any], field: str, *, required: bool) -> Decimal | None:
+    """A decimal string or a JSON number (decoded exactly, never through a float)."""
+    value = item.get(field)
+    if value is None or value == "":
+        if required:
+            raise FieldError(field, "is required")
+        return None
+    if isinstance(value, bool):
+        raise FieldError(field, "must be a decimal number, got a boolean")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_decimal(value)
+        except MoneyError as exc:
+            raise FieldError(field, str(exc)) from exc
+    else:
+        raise FieldError(field, "must be a decimal number")
+    if not parsed.is_finite():
+        raise FieldError(field, "must be a finite decimal number")
+    return parsed
+
+
+def iso_instant(item: dict[str, Any], field: str) -> int:
+    value = item.get(field)
+    if not isinstance(value, str):
+        raise FieldError(field, "is required as an ISO 8601 time with a UTC offset")
+    try:
+        return parse_iso_instant(value).micros
+    except TimeFormatError as exc:
+        raise FieldError(field, str(exc)) from exc

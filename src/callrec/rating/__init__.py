@@ -1,0 +1,1 @@
+"""Rating: billing increments, rates and currency conversion, in exact decimals."""

@@ -1,0 +1,77 @@
+"""Service settings, read from ``CALLREC_*`` environment variables.
+
+Every setting is also a ``callrec serve`` flag; the CLI writes flags into the
+environment so that worker processes started by uvicorn read the same values.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEFAULT_DATABASE_URL = "sqlite:///callrec.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+def parse_networks(value: str, variable: str) -> tuple[IPNetwork, ...]:
+    """Parse a comma- or space-separated list of CIDRs (a bare address is a /32 or /128)."""
+    networks = []
+    for item in value.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise SettingsError(f"{variable}: {item!r} is not an IP address or CIDR") from exc
+    return tuple(networks)
+
+
+def _optional_int(env: Mapping[str, str], name: str, minimum: int) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: {raw!r} is not a whole number") from exc
+    if value < minimum:
+        raise SettingsError(f"{name}: must be at least {minimum}, got {value}")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    value = _optional_int(env, name, minimum)
+    return default if value is None else value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    timestamp_tolerance: int = 1800
+    max_window_days: int = 31
+    lookback_days: int | None = None
+    lockout_failures: int = 20
+    lockout_seconds: int = 600
+    trusted_proxies: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("CALLREC_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
+            timestamp_tolerance=_int(env, "CALLREC_TIMESTAMP_TOLERANCE", 1800, 0),
+            max_window_days=_int(env, "CALLREC_MAX_WINDOW_DAYS", 31, 1),
+            lookback_days=_optional_int(env, "CALLREC_LOOKBACK_DAYS", 1),
+            lockout_failures=_int(env, "CALLREC_LOCKOUT_FAILURES", 20, 1),
+            lockout_seconds=_int(env, "CALLREC_LOCKOUT_SECONDS", 600, 1),
+            trusted_proxies=parse_networks(
+                env.get("CALLREC_TRUSTED_PROXIES", ""), "CALLREC_TRUSTED_PROXIES"
+            ),
+            deny_ips=parse_networks(env.get("CALLREC_DENY_IPS", ""), "CALLREC_DENY_IPS"),
+        )

@@ -1,0 +1,269 @@
+"""Workspaces, API keys and the numbers inventory."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import secrets
+import string
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from callrec.phone import NumberFormatError, normalise_number
+from callrec.settings import IPNetwork
+from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
+from callrec.store.schema import api_keys, numbers, workspaces
+from callrec.wire.times import now_micros
+
+NUMBER_TYPES = ("MOBILE", "FIXED")
+_ALPHANUMERIC = string.ascii_letters + string.digits
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    id: int
+    name: str
+    enabled: bool
+    currency: str
+    created_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    api_key: str
+    secret: str
+    workspace: str
+    enabled: bool
+    allow_ips: tuple[str, ...]
+    created_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    number: str
+    workspace: str
+    app_id: str | None
+    type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCredentials:
+    """What the API needs to authenticate one request, in one lookup."""
+
+    api_key: str
+    secret: str
+    key_enabled: bool
+    allow_ips: tuple[IPNetwork, ...]
+    workspace_id: int
+    workspace_enabled: bool
+
+
+def _networks(text: str) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(item, strict=False) for item in text.split())
+
+
+def normalise_currency(code: str) -> str:
+    upper = code.strip().upper()
+    if not _CURRENCY.fullmatch(upper):
+        raise InvalidValue(f"currency {code!r} is not a three-letter ISO 4217 code")
+    return upper
+
+
+def create_workspace(engine: Engine, name: str, currency: str = "USD") -> Workspace:
+    name = name.strip()
+    if not name:
+        raise InvalidValue("a workspace needs a name")
+    currency = normalise_currency(currency)
+    created = now_micros()
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(
+                insert(workspaces)
+                .values(name=name, enabled=True, currency=currency, created_us=created)
+                .returning(workspaces.c.id)
+            )
+            workspace_id = result.scalar_one()
+    except IntegrityError as exc:
+        raise AlreadyExists(f"workspace {name!r} already exists") from exc
+    return Workspace(workspace_id, name, True, currency, created)
+
+
+def _workspace(conn: Connection, name: str) -> Workspace:
+    row = conn.execute(select(workspaces).where(workspaces.c.name == name)).one_or_none()
+    if row is None:
+        raise NotFound(f"no workspace named {name!r}")
+    return Workspace(row.id, row.name, row.enabled, row.currency, row.created_us)
+
+
+def get_workspace(engine: Engine, name: str) -> Workspace:
+    with engine.connect() as conn:
+        return _workspace(conn, name)
+
+
+def list_workspaces(engine: Engine) -> list[Workspace]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(workspaces).order_by(workspaces.c.name)).all()
+    return [Workspace(r.id, r.name, r.enabled, r.currency, r.created_us) for r in rows]
+
+
+def set_workspace_enabled(engine: Engine, name: str, enabled: bool) -> None:
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(workspaces).where(workspaces.c.name == name).values(enabled=enabled)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"no workspace named {name!r}")
+
+
+def _normalise_cidrs(cidrs: list[str]) -> tuple[str, ...]:
+    normalised = []
+    for cidr in cidrs:
+        try:
+            normalised.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
+        except ValueError as exc:
+            raise InvalidValue(f"--allow-ip {cidr!r} is not an IP address or CIDR") from exc
+    return tuple(normalised)
+
+
+def create_key(
+    engine: Engine,
+    workspace: str,
+    allow_ips: list[str] | None = None,
+    api_key: str | None = None,
+    secret: str | None = None,
+) -> ApiKey:
+    """Create a key; the public name looks like the vendor's (8 alphanumerics)."""
+    cidrs = _normalise_cidrs(allow_ips or [])
+    secret = secret or secrets.token_hex(16)
+    created = now_micros()
+    with engine.begin() as conn:
+        ws = _workspace(conn, workspace)
+        for _attempt in range(10):
+            candidate = api_key or "".join(secrets.choice(_ALPHANUMERIC) for _ in range(8))
+            taken = conn.execute(
+                select(api_keys.c.api_key).where(api_keys.c.api_key == candidate)
+            ).first()
+            if taken is None:
+                break
+            if api_key:
+                raise AlreadyExists(f"API key {api_key!r} already exists")
+        else:
+            raise AlreadyExists("could not find a free API key name; try again")
+        conn.execute(
+            insert(api_keys).values(
+                api_key=candidate,
+                secret=secret,
+                workspace_id=ws.id,
+                enabled=True,
+                allow_ips=" ".join(cidrs),
+                created_us=created,
+            )
+        )
+    return ApiKey(candidate, secret, ws.name, True, cidrs, created)
+
+
+def set_key_enabled(engine: Engine, api_key: str, enabled: bool) -> None:
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(api_keys).where(api_keys.c.api_key == api_key).values(enabled=enabled)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"no API key {api_key!r}")
+
+
+def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
+    query = (
+        select(api_keys, workspaces.c.name.label("workspace_name"))
+        .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
+        .order_by(workspaces.c.name, api_keys.c.created_us, api_keys.c.api_key)
+    )
+    with engine.connect() as conn:
+        if workspace is not None:
+            ws = _workspace(conn, workspace)
+            query = query.where(api_keys.c.workspace_id == ws.id)
+        rows = conn.execute(query).all()
+    return [
+        ApiKey(
+            r.api_key,
+            r.secret,
+            r.workspace_name,
+            r.enabled,
+            tuple(r.allow_ips.split()),
+            r.created_us,
+        )
+        for r in rows
+    ]
+
+
+def lookup_credentials(conn: Connection, api_key: str) -> KeyCredentials | None:
+    row = conn.execute(
+        select(
+            api_keys.c.api_key,
+            api_keys.c.secret,
+            api_keys.c.enabled,
+            api_keys.c.allow_ips,
+            api_keys.c.workspace_id,
+            workspaces.c.enabled.label("workspace_enabled"),
+        )
+        .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
+        .where(api_keys.c.api_key == api_key)
+    ).one_or_none()
+    if row is None:
+        return None
+    return KeyCredentials(
+        api_key=row.api_key,
+        secret=row.secret,
+        key_enabled=row.enabled,
+        allow_ips=_networks(row.allow_ips),
+        workspace_id=row.workspace_id,
+        workspace_enabled=row.workspace_enabled,
+    )
+
+
+def add_number(
+    engine: Engine,
+    number: str,
+    workspace: str,
+    app_id: str | None = None,
+    number_type: str | None = None,
+) -> Number:
+    try:
+        digits = normalise_number(number)
+    except NumberFormatError as exc:
+        raise InvalidValue(str(exc)) from exc
+    if number_type is not None:
+        number_type = number_type.upper()
+        if number_type not in NUMBER_TYPES:
+            raise InvalidValue(f"--type must be MOBILE or FIXED, got {number_type!r}")
+    try:
+        with engine.begin() as conn:
+            ws = _workspace(conn, workspace)
+            conn.execute(
+                insert(numbers).values(
+                    number=digits,
+                    workspace_id=ws.id,
+                    app_id=app_id,
+                    type=number_type,
+                    created_us=now_micros(),
+                )
+            )
+    except IntegrityError as exc:
+        raise AlreadyExists(f"number {digits} is already in the inventory") from exc
+    return Number(digits, ws.name, app_id, number_type)
+
+
+def list_numbers(engine: Engine, workspace: str | None = None) -> list[Number]:
+    query = (
+        select(numbers, workspaces.c.name.label("workspace_name"))
+        .join(workspaces, workspaces.c.id == numbers.c.workspace_id)
+        .order_by(numbers.c.number)
+    )
+    with engine.connect() as conn:
+        if workspace is not None:
+            query = query.where(numbers.c.workspace_id == _workspace(conn, workspace).id)
+        rows = conn.execute(query).all()
+    return [Number(r.number, r.workspace_name, r.app_id, r.type) for r in rows]

@@ -1,0 +1,31 @@
+"""The contract's status codes. They travel as strings (``"-22"``), never as numbers."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    SUCCESS = "0"
+    AUTHENTICATION = "-1"
+    IP_RESTRICTED = "-2"
+    TIMESTAMP_EXPIRED = "-16"
+    SYSTEM_ERROR = "-18"
+    PARAMETER_ERROR = "-22"
+    TIME_RANGE = "-25"
+    WORKSPACE_DISABLED = "-29"
+    KEY_DISABLED = "-30"
+    IP_NOT_WHITELISTED = "-31"
+
+
+class ContractError(Exception):
+    """A request the contract answers with a non-zero status and a reason."""
+
+    def __init__(self, status: Status, reason: str) -> None:
+        super().__init__(f"{status.value}: {reason}")
+        self.status = status
+        self.reason = reason
+
+
+def parameter_error(reason: str) -> ContractError:
+    return ContractError(Status.PARAMETER_ERROR, reason)

@@ -1,0 +1,81 @@
+"""Instants on the wire: strict ISO 8601 in, ``yyyy-MM-dd HH:mm:ss`` in a fixed offset out.
+
+Instants are integer microseconds since the Unix epoch everywhere inside callrec.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
+)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EXPECTED_FORM = "YYYY-MM-DDTHH:MM:SS with a UTC offset, e.g. 2022-01-01T00:00:00+08:00"
+
+
+class TimeFormatError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Instant:
+    """A parsed wire time: the instant, rounded up to the microsecond, and the offset written."""
+
+    micros: int
+    offset_seconds: int
+
+    @property
+    def tz(self) -> timezone:
+        return timezone(timedelta(seconds=self.offset_seconds))
+
+
+def parse_iso_instant(text: str) -> Instant:
+    """Parse ``YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)``; anything else is an error.
+
+    A fraction finer than a microsecond rounds *up*, so that ``start >= strTime`` and
+    ``start < endTime`` keep their meaning on microsecond-precision storage.
+    """
+    match = _ISO.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise TimeFormatError(f"expected {EXPECTED_FORM}")
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    offset_seconds = 0
+    if not zulu:
+        if int(off_h) > 23 or int(off_m) > 59:
+            raise TimeFormatError(f"UTC offset out of range; expected {EXPECTED_FORM}")
+        offset_seconds = (int(off_h) * 3600 + int(off_m) * 60) * (-1 if sign == "-" else 1)
+    try:
+        local = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    except ValueError as exc:
+        raise TimeFormatError(f"{exc}; expected {EXPECTED_FORM}") from exc
+    nanos = int((fraction or "").ljust(9, "0"))
+    whole_seconds = (local - datetime(1970, 1, 1)).days * 86400 + (
+        local.hour * 3600 + local.minute * 60 + local.second
+    )
+    micros = (whole_seconds - offset_seconds) * 1_000_000 + -(-nanos // 1000)
+    return Instant(micros=micros, offset_seconds=offset_seconds)
+
+
+def render_local(micros: int, offset_seconds: int) -> str:
+    """``yyyy-MM-dd HH:mm:ss`` of the instant in the given UTC offset (seconds truncated)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(micros // 1_000_000 + offset_seconds))
+
+
+def micros_from_datetime(value: datetime) -> int:
+    if value.tzinfo is None:
+        raise TimeFormatError("a time without a UTC offset is ambiguous")
+    delta = value - EPOCH
+    return (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def datetime_from_micros(micros: int, tz: timezone = UTC) -> datetime:
+    return (EPOCH + timedelta(microseconds=micros)).astimezone(tz)
+
+
+def now_micros() -> int:
+    return time.time_ns() // 1000

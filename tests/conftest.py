@@ -1,0 +1,116 @@
+"""Shared fixtures: a fresh database per test on each backend, and a real server on a port.
+
+Every test that takes ``engine`` (or anything built on it) runs once on SQLite and once on
+PostgreSQL. PostgreSQL tests use their own schema, dropped afterwards. Without PostgreSQL on
+127.0.0.1:5432 they are skipped locally with one line saying so, and fail under CI=true.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy.engine import Engine
+
+from callrec.settings import Settings
+from callrec.store import accounts, make_engine, upgrade
+from tests.helpers import RunningServer, run_server
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "CALLREC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test"
+)
+_postgres_problem: str | None = None
+
+
+def _postgres_unavailable() -> str | None:
+    global _postgres_problem
+    if _postgres_problem is None:
+        try:
+            with psycopg.connect(POSTGRES_ADMIN_DSN, connect_timeout=3):
+                _postgres_problem = ""
+        except psycopg.Error as exc:
+            _postgres_problem = f"PostgreSQL not reachable at {POSTGRES_ADMIN_DSN}: {exc}".strip()
+    return _postgres_problem or None
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'callrec.db'}"
+        return
+    problem = _postgres_unavailable()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in POSTGRES_ADMIN_DSN else "?"
+    try:
+        yield f"{POSTGRES_ADMIN_DSN}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    result = make_engine(database_url)
+    upgrade(result)
+    yield result
+    result.dispose()
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """A workspace with one API key, ready to call the API with."""
+
+    workspace: accounts.Workspace
+    api_key: str
+    secret: str
+
+
+@pytest.fixture
+def make_tenant(engine: Engine) -> Callable[..., Tenant]:
+    counter = iter(range(1_000_000))
+
+    def make(
+        name: str | None = None, currency: str = "USD", allow_ips: list[str] | None = None
+    ) -> Tenant:
+        ws = accounts.create_workspace(engine, name or f"ws{next(counter)}", currency)
+        key = accounts.create_key(engine, ws.name, allow_ips)
+        return Tenant(ws, key.api_key, key.secret)
+
+    return make
+
+
+@pytest.fixture
+def tenant(make_tenant: Callable[..., Tenant]) -> Tenant:
+    return make_tenant("acme", "EUR")
+
+
+@pytest.fixture
+def start_server(database_url: str, engine: Engine) -> Iterator[Callable[..., RunningServer]]:
+    """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test."""
+    running: list[RunningServer] = []
+
+    def start(**overrides: Any) -> RunningServer:
+        settings = replace(Settings(database_url=database_url), **overrides)
+        server = run_server(settings)
+        running.append(server)
+        return server
+
+    yield start
+    for server in running:
+        server.stop()
+
+
+@pytest.fixture
+def server(start_server: Callable[..., RunningServer]) -> RunningServer:
+    return start_server()

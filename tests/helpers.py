@@ -1,0 +1,102 @@
+"""Test helpers: a real server in a thread, signed requests, records to store."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import uvicorn
+
+from callrec.api import create_app
+from callrec.model import CallRecord
+from callrec.settings import Settings
+from callrec.wire.sign import compute_sign
+from callrec.wire.times import parse_iso_instant
+
+QUERY_PAGE = "/v3/number/record/queryPage"
+
+
+@dataclass
+class RunningServer:
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=10, **kwargs)
+
+
+def run_server(settings: Settings, host: str = "127.0.0.1") -> RunningServer:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(settings), log_level="warning", lifespan="on", server_header=False
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    authority = f"[{host}]" if ":" in host else host
+    return RunningServer(f"http://{authority}:{port}", server, thread)
+
+
+def signed_headers(api_key: str, secret: str, timestamp: int | str | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    return {
+        "Content-Type": "application/json;charset=UTF-8",
+        "Api-Key": api_key,
+        "Timestamp": ts,
+        "Sign": compute_sign(api_key, secret, ts),
+    }
+
+
+def page_body(str_time: str, end_time: str, current: Any = 1, size: Any = 100) -> dict[str, Any]:
+    return {"current": current, "size": size, "params": {"strTime": str_time, "endTime": end_time}}
+
+
+def make_record(callid: str, start: str, **overrides: Any) -> CallRecord:
+    """A priced USD record starting at ``start`` (ISO 8601 with offset), 10 s of talk."""
+    start_us = parse_iso_instant(start).micros
+    values: dict[str, Any] = {
+        "callid": callid,
+        "number": "915027021995",
+        "number_type": "MOBILE",
+        "caller": "915027021995",
+        "called": "915027021999",
+        "ccode": "91",
+        "country": "India",
+        "call_source": 3,
+        "call_duration": 10,
+        "charged_duration": 60,
+        "start_us": start_us,
+        "end_us": start_us + 10_000_000,
+        "pay": Decimal("0.012832"),
+        "sip_code": "200",
+        "recording_url": "",
+        "hangup_reason": "NORMAL_CLEARING",
+        "app_id": "app-1",
+        "charged_period": "60+60",
+        "customer_rate": Decimal("0.012832"),
+        "currency": None,
+        "quote_exchange": None,
+        "settle_rate": None,
+        "settle_pay": None,
+    }
+    values.update(overrides)
+    return CallRecord(**values)
