@@ -7,12 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 import typer
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from callrec.cli.common import engine, out
-from callrec.demo.generator import OWN_NUMBERS, generate_calls
-from callrec.ingest.importer import ImportReport, store_records
+from callrec.demo.generator import (
+    DECK_EFFECTIVE_US,
+    DEMO_CURRENCY,
+    DEMO_EXCHANGE,
+    OWN_NUMBERS,
+    demo_deck,
+    generate_cdrs,
+)
+from callrec.ingest.pipeline import Pipeline
+from callrec.ingest.runner import run_ingest
+from callrec.rating.fx import FxRate
 from callrec.store import accounts
 from callrec.store.errors import NotFound
+from callrec.store.rating_data import replace_deck_rows, set_fx_rate
 from callrec.store.schema import call_records, workspaces
 from callrec.wire.times import datetime_from_micros, now_micros
 
@@ -33,26 +44,37 @@ def _query_command(api_key: str, secret: str, day: datetime, port: int) -> str:
     )
 
 
+def _seed(target: Engine, calls: int) -> None:
+    """The demo goes through the real path: raw CDRs are routed, rated and stored."""
+    ws = accounts.create_workspace(target, DEMO_WORKSPACE, DEMO_CURRENCY)
+    accounts.create_key(target, DEMO_WORKSPACE)
+    for own in OWN_NUMBERS:
+        accounts.add_number(target, own.number, DEMO_WORKSPACE, own.app_id, own.number_type)
+    with target.begin() as conn:
+        replace_deck_rows(conn, ws.id, demo_deck())
+        set_fx_rate(conn, FxRate(DEMO_CURRENCY, DECK_EFFECTIVE_US, DEMO_EXCHANGE))
+    report = run_ingest(Pipeline(target), generate_cdrs(calls, now_micros()))
+    out.print(
+        f"seeded workspace {DEMO_WORKSPACE!r}: {report.accepted} calls rated and stored",
+        markup=False,
+    )
+
+
 def demo(
     calls: int = typer.Option(50_000, "--calls", help="How many calls to generate."),
     port: int = typer.Option(8080, "--port", help="The port the printed command calls."),
 ) -> None:
-    """Seed a demo workspace (EUR) with a key, numbers and a month of calls, if the database
-    has no workspace yet; then print the demo key and a ready-to-paste query."""
+    """Seed a demo workspace once, then print its key and a ready-to-paste query.
+
+    The demo (quote currency EUR) gets a key, four numbers, a rate deck, an exchange rate and
+    a month of raw CDRs that go through routing and rating, if the database has no workspace.
+    """
     target = engine()
     try:
         with target.connect() as conn:
             has_workspaces = conn.execute(select(func.count()).select_from(workspaces)).scalar()
         if not has_workspaces:
-            ws = accounts.create_workspace(target, DEMO_WORKSPACE, "EUR")
-            accounts.create_key(target, DEMO_WORKSPACE)
-            for own in OWN_NUMBERS:
-                accounts.add_number(target, own.number, DEMO_WORKSPACE, own.app_id, own.number_type)
-            report = ImportReport()
-            store_records(target, ws.id, generate_calls(calls, now_micros()), report)
-            out.print(
-                f"seeded workspace {DEMO_WORKSPACE!r} with {report.imported} calls", markup=False
-            )
+            _seed(target, calls)
         try:
             ws = accounts.get_workspace(target, DEMO_WORKSPACE)
         except NotFound:

@@ -9,7 +9,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from callrec.cli import accounts, db, demo, records, serve
+from callrec.cli import accounts, db, demo, rating, records, serve
 from callrec.cli.common import CliError, err
 from callrec.settings import SettingsError
 from callrec.store.errors import StoreError
@@ -44,6 +44,9 @@ app.add_typer(accounts.number_app, name="number")
 app.add_typer(records.app, name="records")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.add_typer(rating.rates_app, name="rates")
+app.add_typer(rating.fx_app, name="fx")
+app.command("rerate")(rating.rerate)
 
 
 def main() -> None:
@@ -62,3 +65,12 @@ def main() -> None:
     except SQLAlchemyError as exc:
         err.print(f"error: database error: {exc.__class__.__name__}: {exc}", markup=False)
         sys.exit(1)
+    except Exception as exc:
+        if os.environ.get("CALLREC_DEBUG"):
+            raise
+        err.print(
+            f"error: unexpected {exc.__class__.__name__}: {exc} "
+            "(set CALLREC_DEBUG=1 for the traceback, and please report it)",
+            markup=False,
+        )
+        sys.exit(70)

@@ -1,4 +1,4 @@
-"""Generating a month of plausible calls for one workspace, priced by the contract's formulas."""
+"""A month of plausible raw CDRs for one workspace, and the deck that prices them."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from callrec.model import CallRecord
-from callrec.rating.billing import ChargedPeriod, pay_for, settle
+from callrec.model import RawCdr
+from callrec.rating.billing import ChargedPeriod
+from callrec.rating.deck import INCOMING, OUTGOING, RateRow
 
 MICROS = 1_000_000
 DAY_US = 86_400 * MICROS
+DECK_EFFECTIVE_US = 0  # the demo deck and exchange rate are in force for any call
+DEMO_CURRENCY = "EUR"
+DEMO_EXCHANGE = Decimal("1.0832")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,71 +81,50 @@ def _talk_seconds(rng: random.Random) -> int:
     return max(1, min(7200, round(math.exp(rng.gauss(3.8, 1.1)))))
 
 
-def generate_calls(
-    count: int,
-    end_us: int,
-    days: int = 30,
-    currency: str = "EUR",
-    quote_exchange: Decimal = Decimal("1.0832"),
-    seed: int = 20240101,
-) -> Iterator[CallRecord]:
-    """``count`` calls starting within ``days`` before ``end_us``, in no particular order."""
+def demo_deck() -> list[RateRow]:
+    """The demo workspace's deck: a rate per destination, one for incoming calls."""
+    rows = [RateRow(d.ccode, OUTGOING, DECK_EFFECTIVE_US, d.rate, d.period) for d in DESTINATIONS]
+    for ccode in sorted({own.destination.ccode for own in OWN_NUMBERS}):
+        rows.append(RateRow(ccode, INCOMING, DECK_EFFECTIVE_US, INCOMING_RATE, INCOMING_PERIOD))
+    return rows
+
+
+def generate_cdrs(
+    count: int, end_us: int, days: int = 30, seed: int = 20240101
+) -> Iterator[RawCdr]:
+    """``count`` raw CDRs starting within ``days`` before ``end_us``, as a switch reports them."""
     rng = random.Random(seed)
     hours = list(range(24))
     weights = [d.weight for d in DESTINATIONS]
-    non_usd = currency != "USD"
     for sequence in range(count):
         day = rng.randrange(days)
         hour = rng.choices(hours, HOURLY_WEIGHT)[0]
         day_start = (end_us - (day + 1) * DAY_US) // DAY_US * DAY_US
         start_us = day_start + hour * 3600 * MICROS + rng.randrange(3600 * MICROS)
-        if start_us >= end_us:
-            start_us -= DAY_US
         own = rng.choice(OWN_NUMBERS)
-        outgoing = rng.random() < 0.7
-        if outgoing:
-            destination = rng.choices(DESTINATIONS, weights)[0]
-            caller, called = own.number, _random_party(rng, destination)
-            rate, period = destination.rate, destination.period
+        if rng.random() < 0.7:
+            caller, called = own.number, _random_party(rng, rng.choices(DESTINATIONS, weights)[0])
         else:
-            destination = own.destination
-            caller = _random_party(rng, rng.choices(DESTINATIONS, weights)[0])
-            called = own.number
-            rate, period = INCOMING_RATE, INCOMING_PERIOD
+            caller, called = _random_party(rng, rng.choices(DESTINATIONS, weights)[0]), own.number
         answered = rng.random() < 0.72
         talk = _talk_seconds(rng) if answered else 0
         sip_code, hangup = ("200", "NORMAL_CLEARING") if answered else rng.choice(FAILURES)
-        ring_us = rng.randrange(2 * MICROS, 25 * MICROS)
-        charged = period.charged_seconds(talk)
-        pay = pay_for(charged, rate)
-        settlement = settle(rate, pay, quote_exchange) if non_usd else None
+        answer_us = start_us + rng.randrange(2 * MICROS, 25 * MICROS)
         callid = f"{sequence:08d}{rng.randrange(10**9):09d}"
-        yield CallRecord(
+        yield RawCdr(
             callid=callid,
-            number=own.number,
-            number_type=own.number_type,
             caller=caller,
             called=called,
-            ccode=destination.ccode,
-            country=destination.country,
-            call_source=3 if outgoing else 2,
-            call_duration=talk,
-            charged_duration=charged,
             start_us=start_us,
-            end_us=start_us + ring_us + talk * MICROS,
-            pay=pay,
+            answer_us=answer_us if answered else None,
+            end_us=answer_us + talk * MICROS,
+            talk_seconds=talk,
             sip_code=sip_code,
+            hangup_reason=hangup,
             recording_url=(
                 f"https://recordings.callrec.invalid/demo/{callid}.mp3"
                 if answered and rng.random() < 0.2
                 else ""
             ),
-            hangup_reason=hangup,
-            app_id=own.app_id,
-            charged_period=str(period),
-            customer_rate=rate,
-            currency=currency if non_usd else None,
-            quote_exchange=quote_exchange if non_usd else None,
-            settle_rate=settlement.settle_rate if settlement else None,
-            settle_pay=settlement.settle_pay if settlement else None,
+            source="demo",
         )

@@ -267,3 +267,34 @@ def list_numbers(engine: Engine, workspace: str | None = None) -> list[Number]:
             query = query.where(numbers.c.workspace_id == _workspace(conn, workspace).id)
         rows = conn.execute(query).all()
     return [Number(r.number, r.workspace_name, r.app_id, r.type) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class NumberOwner:
+    """Who owns a number, with what the router and rater need about them."""
+
+    number: str
+    workspace_id: int
+    app_id: str | None
+    type: str | None
+    currency: str
+
+
+def owners_of(conn: Connection, digits: set[str]) -> dict[str, NumberOwner]:
+    found: dict[str, NumberOwner] = {}
+    wanted = sorted(digits)
+    for start in range(0, len(wanted), 500):
+        rows = conn.execute(
+            select(
+                numbers.c.number,
+                numbers.c.workspace_id,
+                numbers.c.app_id,
+                numbers.c.type,
+                workspaces.c.currency,
+            )
+            .join(workspaces, workspaces.c.id == numbers.c.workspace_id)
+            .where(numbers.c.number.in_(wanted[start : start + 500]))
+        ).all()
+        for r in rows:
+            found[r.number] = NumberOwner(r.number, r.workspace_id, r.app_id, r.type, r.currency)
+    return found

@@ -46,6 +46,8 @@ workspaces = Table(
     Column("enabled", Boolean, nullable=False, default=True),
     Column("currency", String(3), nullable=False, default="USD"),
     Column("created_us", BigInteger, nullable=False),
+    # Bumped by every rate-deck import, so ingest processes know when to reload the deck.
+    Column("rating_revision", Integer, nullable=False, default=0, server_default="0"),
 )
 
 api_keys = Table(
@@ -101,9 +103,69 @@ call_records = Table(
     Column("settle_rate_micros", BigInteger, nullable=True),
     Column("settle_pay_micros", BigInteger, nullable=True),
     Column("stored_us", BigInteger, nullable=False),
+    # How the price came about (callrec.rating.status): priced elsewhere and imported as
+    # given, rated here, or stored unrated / without an exchange rate for rerate to fill.
+    Column(
+        "rating_status", String(8), nullable=False, default="external", server_default="external"
+    ),
     # The primary key is the page order itself: on SQLite the table is clustered on it
     # (WITHOUT ROWID), so a page is one contiguous range read with no lookups.
     PrimaryKeyConstraint("workspace_id", "start_us", "callid"),
     UniqueConstraint("workspace_id", "callid"),
     sqlite_with_rowid=False,
+)
+
+rate_deck = Table(
+    "rate_deck",
+    metadata,
+    Column("workspace_id", Integer, ForeignKey("workspaces.id"), nullable=False),
+    Column("prefix", String(32), nullable=False),
+    Column("direction", String(3), nullable=False),  # in | out | any
+    Column("effective_from_us", BigInteger, nullable=False),
+    Column("rate", String(40), nullable=False),  # per minute, quote currency, plain decimal
+    Column("charged_period", String(16), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "prefix", "direction", "effective_from_us"),
+)
+
+fx_rates = Table(
+    "fx_rates",
+    metadata,
+    Column("currency", String(3), nullable=False),
+    Column("effective_from_us", BigInteger, nullable=False),
+    Column("rate", String(40), nullable=False),  # settle currency (USD) per quote unit
+    Column("created_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("currency", "effective_from_us"),
+)
+
+unrouted_cdrs = Table(
+    "unrouted_cdrs",
+    metadata,
+    # One entry per callid: the same CDR quarantined twice (a retry, a second path) is one.
+    Column("callid", String(128), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("caller", String(64), nullable=False),
+    Column("called", String(64), nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    Column("answer_us", BigInteger, nullable=True),
+    Column("end_us", BigInteger, nullable=False),
+    Column("talk_seconds", Integer, nullable=True),
+    Column("sip_code", String(8), nullable=True),
+    Column("hangup_reason", String(64), nullable=True),
+    Column("recording_url", Text, nullable=False, default=""),
+    Column("reason", String(200), nullable=False),
+    Column("received_us", BigInteger, nullable=False),
+)
+
+ingest_sources = Table(
+    "ingest_sources",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    # HTTP Basic user name for FreeSWITCH; the password doubles as the Bearer token.
+    Column("username", String(64), nullable=False, unique=True),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("encode_values", Boolean, nullable=False, default=True),
+    Column("skip_b_legs", Boolean, nullable=False, default=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_us", BigInteger, nullable=False),
 )

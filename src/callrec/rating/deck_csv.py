@@ -1,0 +1,100 @@
+"""Reading a rate deck from CSV: ``prefix, rate, chargedPeriod, direction, effectiveFrom``.
+
+A header row is optional (recognised by its first cell, ``prefix``). ``effectiveFrom`` is ISO
+8601 with an offset, or a date alone meaning 00:00 UTC that day. A deck is applied whole or
+not at all: a half-applied deck would misprice calls, so every bad row is reported and
+nothing is stored until all are fixed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from callrec.rating.billing import BillingError, ChargedPeriod
+from callrec.rating.deck import DIRECTIONS, RateRow
+from callrec.wire.money import MoneyError, parse_decimal
+from callrec.wire.times import TimeFormatError, micros_from_datetime, parse_iso_instant
+
+COLUMNS = ("prefix", "rate", "chargedPeriod", "direction", "effectiveFrom")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+@dataclass(frozen=True, slots=True)
+class DeckError:
+    line: int
+    reason: str
+
+
+def parse_effective_from(text: str) -> int:
+    text = text.strip()
+    if _DATE.fullmatch(text):
+        try:
+            return micros_from_datetime(datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC))
+        except ValueError as exc:
+            raise TimeFormatError(str(exc)) from exc
+    return parse_iso_instant(text).micros
+
+
+def _row(cells: list[str]) -> RateRow:
+    if len(cells) != len(COLUMNS):
+        raise ValueError(
+            f"expected {len(COLUMNS)} columns ({', '.join(COLUMNS)}), got {len(cells)}"
+        )
+    prefix, rate_text, period_text, direction, effective = (cell.strip() for cell in cells)
+    prefix = prefix.removeprefix("+")
+    if not (prefix.isascii() and prefix.isdigit()) or len(prefix) > 15:
+        raise ValueError(f"prefix: {cells[0]!r} is not up to 15 digits")
+    try:
+        rate = parse_decimal(rate_text)
+    except MoneyError as exc:
+        raise ValueError(f"rate: {exc}") from exc
+    if rate < 0:
+        raise ValueError("rate: must not be negative")
+    try:
+        period = ChargedPeriod.parse(period_text)
+    except BillingError as exc:
+        raise ValueError(f"chargedPeriod: {exc}") from exc
+    direction = direction.lower()
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction: must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
+    try:
+        effective_us = parse_effective_from(effective)
+    except TimeFormatError as exc:
+        raise ValueError(f"effectiveFrom: {exc}") from exc
+    return RateRow(prefix, direction, effective_us, rate, period)
+
+
+def parse_deck(text_lines: Iterable[str]) -> tuple[list[RateRow], list[DeckError]]:
+    rows: list[RateRow] = []
+    errors: list[DeckError] = []
+    seen: dict[tuple[str, str, int], int] = {}
+    for number, cells in enumerate(csv.reader(text_lines), start=1):
+        if not cells or all(not cell.strip() for cell in cells):
+            continue
+        if number == 1 and cells[0].strip().lower() == "prefix":
+            continue
+        try:
+            row = _row(cells)
+        except ValueError as exc:
+            errors.append(DeckError(number, str(exc)))
+            continue
+        key = (row.prefix, row.direction, row.effective_from_us)
+        if key in seen:
+            errors.append(
+                DeckError(
+                    number, f"repeats the prefix, direction and effectiveFrom of line {seen[key]}"
+                )
+            )
+            continue
+        seen[key] = number
+        rows.append(row)
+    return rows, errors
+
+
+def parse_deck_bytes(data: bytes) -> tuple[list[RateRow], list[DeckError]]:
+    return parse_deck(io.StringIO(data.decode("utf-8-sig")))
