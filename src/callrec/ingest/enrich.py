@@ -65,7 +65,12 @@ def country_of(digits: str) -> Country:
     cc_length = _country_code_length(digits)
     if cc_length is None:
         return UNKNOWN
-    prefix = digits[: cc_length + _REGION_PREFIX_DIGITS]
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[int(digits[:cc_length])]
+    # Most country codes belong to one region: the answer needs no parse at all. Shared
+    # codes (+1, +7, +44, ...) are told apart by their leading digits.
+    prefix = (
+        digits[:cc_length] if len(regions) == 1 else digits[: cc_length + _REGION_PREFIX_DIGITS]
+    )
     cached = _country_cache.get(prefix)
     if cached is None:
         cached = _country_of_number(digits)

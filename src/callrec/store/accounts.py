@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.settings import IPNetwork
+from callrec.store.dialect import chunks_for, is_one_of
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.schema import api_keys, numbers, workspaces
 from callrec.wire.times import now_micros
@@ -282,8 +283,7 @@ class NumberOwner:
 
 def owners_of(conn: Connection, digits: set[str]) -> dict[str, NumberOwner]:
     found: dict[str, NumberOwner] = {}
-    wanted = sorted(digits)
-    for start in range(0, len(wanted), 500):
+    for chunk in chunks_for(conn, sorted(digits)):
         rows = conn.execute(
             select(
                 numbers.c.number,
@@ -293,7 +293,7 @@ def owners_of(conn: Connection, digits: set[str]) -> dict[str, NumberOwner]:
                 workspaces.c.currency,
             )
             .join(workspaces, workspaces.c.id == numbers.c.workspace_id)
-            .where(numbers.c.number.in_(wanted[start : start + 500]))
+            .where(is_one_of(conn, numbers.c.number, chunk))
         ).all()
         for r in rows:
             found[r.number] = NumberOwner(r.number, r.workspace_id, r.app_id, r.type, r.currency)

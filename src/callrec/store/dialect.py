@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, Table, event
+from sqlalchemy import ColumnElement, String, Table, any_, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import ARRAY, TypeEngine
 
 
 def byte_ordered_text(length: int) -> TypeEngine[str]:
@@ -72,3 +72,29 @@ def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
+
+
+def positional_placeholder(conn: Connection) -> str:
+    """The driver's own placeholder, for the few hot paths that bypass SQL compilation."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+# SQLite's default limit on bound variables is far above this; PostgreSQL takes one array.
+IN_LIST_CHUNK = 500
+
+
+def chunks_for(conn: Connection, values: list[str]) -> list[list[str]]:
+    """How to split a membership test: one array on PostgreSQL, IN-lists of 500 on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return [values] if values else []
+    return [values[i : i + IN_LIST_CHUNK] for i in range(0, len(values), IN_LIST_CHUNK)]
+
+
+def is_one_of(
+    conn: Connection, column: ColumnElement[str], values: list[str]
+) -> ColumnElement[bool]:
+    """``column IN (...)``; on PostgreSQL ``column = ANY(array)``, one parameter instead of
+    hundreds (expanding an IN-list costs more than the lookup itself there)."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(literal(values, ARRAY(String)))
+    return column.in_(values)

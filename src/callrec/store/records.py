@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection, Row
 from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
-from callrec.store.dialect import insert_ignoring_conflicts
+from callrec.store.dialect import chunks_for, is_one_of, positional_placeholder
 from callrec.store.schema import call_records
 from callrec.wire.money import plain, to_micros
 from callrec.wire.times import now_micros
@@ -41,35 +41,39 @@ def _optional_plain(value: Any) -> str | None:
     return None if value is None else plain(value)
 
 
-def record_values(workspace_id: int, record: CallRecord, stored_us: int) -> dict[str, Any]:
-    return {
-        "workspace_id": workspace_id,
-        "callid": record.callid,
-        "start_us": record.start_us,
-        "end_us": record.end_us,
-        "number": record.number,
-        "number_type": record.number_type,
-        "caller": record.caller,
-        "called": record.called,
-        "ccode": record.ccode,
-        "country": record.country,
-        "call_source": record.call_source,
-        "call_duration": record.call_duration,
-        "charged_duration": record.charged_duration,
-        "pay_micros": to_micros(record.pay),
-        "sip_code": record.sip_code,
-        "recording_url": record.recording_url,
-        "hangup_reason": record.hangup_reason,
-        "app_id": record.app_id,
-        "charged_period": record.charged_period,
-        "customer_rate": _optional_plain(record.customer_rate),
-        "currency": record.currency,
-        "quote_exchange": _optional_plain(record.quote_exchange),
-        "settle_rate_micros": _optional_micros(record.settle_rate),
-        "settle_pay_micros": _optional_micros(record.settle_pay),
-        "stored_us": stored_us,
-        "rating_status": record.rating_status,
-    }
+INSERT_COLUMNS = (
+    "workspace_id", "callid", "start_us", "end_us", "number", "number_type", "caller", "called",
+    "ccode", "country", "call_source", "call_duration", "charged_duration", "pay_micros",
+    "sip_code", "recording_url", "hangup_reason", "app_id", "charged_period", "customer_rate",
+    "currency", "quote_exchange", "settle_rate_micros", "settle_pay_micros", "stored_us",
+    "rating_status",
+)  # fmt: skip
+
+
+def record_row(workspace_id: int, r: CallRecord, stored_us: int) -> tuple[Any, ...]:
+    """The record as a tuple in INSERT_COLUMNS order: money in micro-units, rates as text."""
+    return (
+        workspace_id, r.callid, r.start_us, r.end_us, r.number, r.number_type, r.caller,
+        r.called, r.ccode, r.country, r.call_source, r.call_duration, r.charged_duration,
+        to_micros(r.pay), r.sip_code, r.recording_url, r.hangup_reason, r.app_id,
+        r.charged_period, _optional_plain(r.customer_rate), r.currency,
+        _optional_plain(r.quote_exchange), _optional_micros(r.settle_rate),
+        _optional_micros(r.settle_pay), stored_us, r.rating_status,
+    )  # fmt: skip
+
+
+def _callids_present(
+    conn: Connection, workspace_id: int, callids: Sequence[str], stored_us: int | None = None
+) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunks_for(conn, list(callids)):
+        query = select(c.callid).where(
+            c.workspace_id == workspace_id, is_one_of(conn, c.callid, chunk)
+        )
+        if stored_us is not None:
+            query = query.where(c.stored_us == stored_us)
+        found.update(conn.execute(query).scalars())
+    return found
 
 
 def insert_records(
@@ -78,14 +82,31 @@ def insert_records(
     """Insert what is new; a callid already stored for the workspace is a duplicate.
 
     Runs inside the caller's transaction, so callers choose the batch that commits together.
+    This is the ingest hot path, so it speaks to the driver directly: one indexed lookup of
+    the batch's callids, then one ``executemany`` of plain tuples. ``ON CONFLICT DO NOTHING``
+    keeps it correct when another writer stores the same callid in between; the row count
+    notices that, and the rows this call stored are then told apart by their ``stored_us``.
     """
     if not records:
         return InsertOutcome(0, 0, frozenset())
     stored_us = now_micros()
-    rows = [record_values(workspace_id, record, stored_us) for record in records]
-    statement = insert_ignoring_conflicts(conn, call_records).returning(c.callid)
-    inserted = frozenset(conn.execute(statement, rows).scalars().all())
-    return InsertOutcome(len(inserted), len(rows) - len(inserted), inserted)
+    present = _callids_present(conn, workspace_id, [r.callid for r in records])
+    new_rows: dict[str, tuple[Any, ...]] = {}
+    for record in records:
+        if record.callid not in present and record.callid not in new_rows:
+            new_rows[record.callid] = record_row(workspace_id, record, stored_us)
+    inserted: frozenset[str] = frozenset()
+    if new_rows:
+        placeholders = ", ".join([positional_placeholder(conn)] * len(INSERT_COLUMNS))
+        result = conn.exec_driver_sql(
+            f"INSERT INTO {call_records.name} ({', '.join(INSERT_COLUMNS)}) "
+            f"VALUES ({placeholders}) ON CONFLICT DO NOTHING",
+            list(new_rows.values()),
+        )
+        inserted = frozenset(new_rows)
+        if result.rowcount != len(new_rows):
+            inserted = frozenset(_callids_present(conn, workspace_id, list(new_rows), stored_us))
+    return InsertOutcome(len(inserted), len(records) - len(inserted), inserted)
 
 
 def count_window(conn: Connection, workspace_id: int, start_us: int, end_us: int) -> int:
