@@ -29,6 +29,7 @@ from callrec.ingest.runner import run_ingest
 from callrec.model import RawCdr
 from callrec.rating.fx import FxRate
 from callrec.store import accounts
+from callrec.store.partitions import ensure_partitions
 from callrec.store.rating_data import replace_deck_rows, set_fx_rate
 from callrec.store.schema import call_records
 from callrec.wire.times import now_micros
@@ -80,6 +81,8 @@ def run(backend: str, count: int) -> dict[str, object]:
             columns = list(result.keys())
             rows = [tuple(r) for r in result]
     with fresh_database(backend) as (_url, engine):
+        with engine.begin() as conn:  # partitions exist before the timed insert, as they would
+            ensure_partitions(conn, (row[columns.index("start_us")] for row in rows))
         raw_seconds = _raw_insert(engine, rows, columns)
     rated_rate = report.accepted / rated.seconds
     raw_rate = len(rows) / raw_seconds

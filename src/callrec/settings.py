@@ -59,6 +59,8 @@ class Settings:
     lockout_seconds: int = 600
     trusted_proxies: tuple[IPNetwork, ...] = field(default_factory=tuple)
     deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
+    redis_url: str | None = None
+    redis_prefix: str = "callrec:"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +76,6 @@ class Settings:
                 env.get("CALLREC_TRUSTED_PROXIES", ""), "CALLREC_TRUSTED_PROXIES"
             ),
             deny_ips=parse_networks(env.get("CALLREC_DENY_IPS", ""), "CALLREC_DENY_IPS"),
+            redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
+            redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
         )

@@ -9,7 +9,7 @@ from rich.table import Table
 
 from callrec.cli.common import engine, err, fail, out, print_json
 from callrec.rating.deck import INCOMING, OUTGOING
-from callrec.rating.deck_csv import parse_deck_bytes, parse_effective_from
+from callrec.rating.deck_csv import parse_deck_bytes
 from callrec.rating.fx import SETTLE_CURRENCY, FxRate
 from callrec.rating.rater import rated_digits
 from callrec.rating.rerate import rerate as rerate_window
@@ -17,7 +17,12 @@ from callrec.store.accounts import get_workspace, normalise_currency
 from callrec.store.rating_data import list_fx_rates, load_deck, replace_deck_rows, set_fx_rate
 from callrec.store.records import unrated_records
 from callrec.wire.money import MoneyError, parse_decimal, plain
-from callrec.wire.times import TimeFormatError, datetime_from_micros, parse_iso_instant
+from callrec.wire.times import (
+    TimeFormatError,
+    datetime_from_micros,
+    parse_date_or_instant,
+    parse_iso_instant,
+)
 
 rates_app = typer.Typer(help="Rate decks.", no_args_is_help=True)
 fx_app = typer.Typer(help="Exchange rates into the settle currency (USD).", no_args_is_help=True)
@@ -137,7 +142,7 @@ def fx_set(
     if value <= 0:
         fail("rate: must be greater than 0")
     try:
-        start = parse_effective_from(effective_from)
+        start = parse_date_or_instant(effective_from)
     except TimeFormatError as exc:
         fail(f"--from: {exc}")
     target = engine()

@@ -10,34 +10,21 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from callrec.rating.billing import BillingError, ChargedPeriod
 from callrec.rating.deck import DIRECTIONS, RateRow
 from callrec.wire.money import MoneyError, parse_decimal
-from callrec.wire.times import TimeFormatError, micros_from_datetime, parse_iso_instant
+from callrec.wire.times import TimeFormatError, parse_date_or_instant
 
 COLUMNS = ("prefix", "rate", "chargedPeriod", "direction", "effectiveFrom")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
 class DeckError:
     line: int
     reason: str
-
-
-def parse_effective_from(text: str) -> int:
-    text = text.strip()
-    if _DATE.fullmatch(text):
-        try:
-            return micros_from_datetime(datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC))
-        except ValueError as exc:
-            raise TimeFormatError(str(exc)) from exc
-    return parse_iso_instant(text).micros
 
 
 def _row(cells: list[str]) -> RateRow:
@@ -63,7 +50,7 @@ def _row(cells: list[str]) -> RateRow:
     if direction not in DIRECTIONS:
         raise ValueError(f"direction: must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     try:
-        effective_us = parse_effective_from(effective)
+        effective_us = parse_date_or_instant(effective)
     except TimeFormatError as exc:
         raise ValueError(f"effectiveFrom: {exc}") from exc
     return RateRow(prefix, direction, effective_us, rate, period)

@@ -6,18 +6,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import and_, bindparam, func, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
 
 from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
 from callrec.store.dialect import chunks_for, is_one_of, positional_placeholder
-from callrec.store.schema import call_records
+from callrec.store.partitions import ensure_partitions
+from callrec.store.schema import call_record_ids, call_records
 from callrec.wire.money import plain, to_micros
 from callrec.wire.times import now_micros
 
 c = call_records.c
+ids = call_record_ids.c
+ID_COLUMNS = ("workspace_id", "callid", "start_us", "stored_us")
+_same_record = and_(
+    c.workspace_id == ids.workspace_id, c.start_us == ids.start_us, c.callid == ids.callid
+)
 PAGE_COLUMNS = (
     c.callid, c.number, c.number_type, c.caller, c.called, c.ccode, c.country,
     c.call_source, c.call_duration, c.charged_duration, c.start_us, c.end_us, c.pay_micros,
@@ -67,13 +73,19 @@ def _callids_present(
 ) -> set[str]:
     found: set[str] = set()
     for chunk in chunks_for(conn, list(callids)):
-        query = select(c.callid).where(
-            c.workspace_id == workspace_id, is_one_of(conn, c.callid, chunk)
+        query = select(ids.callid).where(
+            ids.workspace_id == workspace_id, is_one_of(conn, ids.callid, chunk)
         )
         if stored_us is not None:
-            query = query.where(c.stored_us == stored_us)
+            query = query.where(ids.stored_us == stored_us)
         found.update(conn.execute(query).scalars())
     return found
+
+
+def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bool) -> str:
+    placeholders = ", ".join([positional_placeholder(conn)] * len(columns))
+    conflict = " ON CONFLICT DO NOTHING" if ignore else ""
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
 def insert_records(
@@ -83,29 +95,34 @@ def insert_records(
 
     Runs inside the caller's transaction, so callers choose the batch that commits together.
     This is the ingest hot path, so it speaks to the driver directly: one indexed lookup of
-    the batch's callids, then one ``executemany`` of plain tuples. ``ON CONFLICT DO NOTHING``
-    keeps it correct when another writer stores the same callid in between; the row count
-    notices that, and the rows this call stored are then told apart by their ``stored_us``.
+    the batch's callids, then ``executemany`` of plain tuples. Claiming the callids in
+    call_record_ids with ``ON CONFLICT DO NOTHING`` keeps it right when another writer stores
+    the same callid at the same moment (PostgreSQL makes the second wait for the first);
+    the row count notices, and this writer's claims are then told apart by ``stored_us``.
     """
     if not records:
         return InsertOutcome(0, 0, frozenset())
     stored_us = now_micros()
     present = _callids_present(conn, workspace_id, [r.callid for r in records])
-    new_rows: dict[str, tuple[Any, ...]] = {}
+    new: dict[str, CallRecord] = {}
     for record in records:
-        if record.callid not in present and record.callid not in new_rows:
-            new_rows[record.callid] = record_row(workspace_id, record, stored_us)
-    inserted: frozenset[str] = frozenset()
-    if new_rows:
-        placeholders = ", ".join([positional_placeholder(conn)] * len(INSERT_COLUMNS))
-        result = conn.exec_driver_sql(
-            f"INSERT INTO {call_records.name} ({', '.join(INSERT_COLUMNS)}) "
-            f"VALUES ({placeholders}) ON CONFLICT DO NOTHING",
-            list(new_rows.values()),
-        )
-        inserted = frozenset(new_rows)
-        if result.rowcount != len(new_rows):
-            inserted = frozenset(_callids_present(conn, workspace_id, list(new_rows), stored_us))
+        if record.callid not in present and record.callid not in new:
+            new[record.callid] = record
+    if not new:
+        return InsertOutcome(0, len(records), frozenset())
+    ensure_partitions(conn, (r.start_us for r in new.values()))
+    claimed = conn.exec_driver_sql(
+        _insert_sql(conn, call_record_ids.name, ID_COLUMNS, ignore=True),
+        [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()],
+    )
+    ours = list(new)
+    if claimed.rowcount != len(new):
+        ours = list(_callids_present(conn, workspace_id, ours, stored_us))
+    conn.exec_driver_sql(
+        _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
+        [record_row(workspace_id, new[callid], stored_us) for callid in ours],
+    )
+    inserted = frozenset(ours)
     return InsertOutcome(len(inserted), len(records) - len(inserted), inserted)
 
 
@@ -207,16 +224,27 @@ def pricing_differs(row: Row[Any], pricing: Pricing) -> bool:
 
 
 def update_pricing(
-    conn: Connection, workspace_id: int, updates: Sequence[tuple[str, Pricing]]
+    conn: Connection, workspace_id: int, updates: Sequence[tuple[int, str, Pricing]]
 ) -> None:
+    """Re-price records identified by their page-order key (start_us, callid)."""
     if not updates:
         return
     statement = (
         update(call_records)
-        .where(c.workspace_id == workspace_id, c.callid == bindparam("b_callid"))
-        .values({k: bindparam(k) for k in _pricing_values(updates[0][1])})
+        .where(
+            c.workspace_id == workspace_id,
+            c.start_us == bindparam("b_start_us"),
+            c.callid == bindparam("b_callid"),
+        )
+        .values({k: bindparam(k) for k in _pricing_values(updates[0][2])})
     )
-    conn.execute(statement, [{"b_callid": callid, **_pricing_values(p)} for callid, p in updates])
+    conn.execute(
+        statement,
+        [
+            {"b_start_us": start_us, "b_callid": callid, **_pricing_values(pricing)}
+            for start_us, callid, pricing in updates
+        ],
+    )
 
 
 def unrated_records(conn: Connection, workspace_id: int) -> Sequence[Row[Any]]:

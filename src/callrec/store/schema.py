@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -24,7 +25,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    UniqueConstraint,
 )
 
 from callrec.store.dialect import byte_ordered_text
@@ -109,9 +109,26 @@ call_records = Table(
         "rating_status", String(8), nullable=False, default="external", server_default="external"
     ),
     # The primary key is the page order itself: on SQLite the table is clustered on it
-    # (WITHOUT ROWID), so a page is one contiguous range read with no lookups.
+    # (WITHOUT ROWID), so a page is one contiguous range read with no lookups. On PostgreSQL
+    # the table is partitioned by month of start time (callrec.store.partitions), which is why
+    # callid uniqueness lives in call_record_ids: a partitioned table cannot enforce a unique
+    # key that leaves out the partition key.
     PrimaryKeyConstraint("workspace_id", "start_us", "callid"),
-    UniqueConstraint("workspace_id", "callid"),
+    sqlite_with_rowid=False,
+    postgresql_partition_by="RANGE (start_us)",
+)
+
+call_record_ids = Table(
+    "call_record_ids",
+    metadata,
+    # One row per stored record: the dedupe key, and where the record sits in page order.
+    Column("workspace_id", Integer, nullable=False),
+    Column("callid", byte_ordered_text(128), nullable=False),
+    Column("start_us", BigInteger, nullable=False),
+    # Which write stored it: lets a writer tell its own rows from a concurrent writer's.
+    Column("stored_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "callid"),
+    Index("ix_call_record_ids_workspace_start", "workspace_id", "start_us"),
     sqlite_with_rowid=False,
 )
 

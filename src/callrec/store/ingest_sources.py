@@ -1,0 +1,119 @@
+"""Ingest sources: who may push CDRs over HTTP, and how their documents are read.
+
+A source has one random secret: the HTTP Basic password for FreeSWITCH (user name = the
+source's name) and the Bearer token for ``POST /ingest/cdrs``. Only its SHA-256 is stored;
+the secret is shown once, when the source is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.exc import IntegrityError
+
+from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
+from callrec.store.schema import ingest_sources
+from callrec.wire.times import now_micros
+
+s = ingest_sources.c
+# Safe in a FreeSWITCH "cred" param (user:password) and an HTTP Basic user name.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", re.ASCII)
+# Compared against when the user name is unknown, so both failures take the same time.
+_NO_SUCH_SOURCE_DIGEST = hashlib.sha256(b"callrec-no-such-ingest-source").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestSource:
+    name: str
+    username: str
+    encode_values: bool
+    skip_b_legs: bool
+    enabled: bool
+    created_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewSource:
+    """A source just created, with the secret that is never shown again."""
+
+    source: IngestSource
+    secret: str
+
+
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _source(row: Row[object]) -> IngestSource:
+    return IngestSource(
+        row.name, row.username, row.encode_values, row.skip_b_legs, row.enabled, row.created_us
+    )
+
+
+def create_source(
+    engine: Engine, name: str, *, encode_values: bool = True, skip_b_legs: bool = True
+) -> NewSource:
+    name = name.strip()
+    if not _NAME.fullmatch(name):
+        raise InvalidValue(
+            f"ingest source name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    secret = secrets.token_urlsafe(24)
+    created = now_micros()
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(ingest_sources).values(
+                    name=name,
+                    username=name,
+                    secret_sha256=secret_digest(secret),
+                    encode_values=encode_values,
+                    skip_b_legs=skip_b_legs,
+                    enabled=True,
+                    created_us=created,
+                )
+            )
+    except IntegrityError as exc:
+        raise AlreadyExists(f"ingest source {name!r} already exists") from exc
+    return NewSource(IngestSource(name, name, encode_values, skip_b_legs, True, created), secret)
+
+
+def list_sources(engine: Engine) -> list[IngestSource]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(ingest_sources).order_by(s.name)).all()
+    return [_source(r) for r in rows]
+
+
+def set_source_enabled(engine: Engine, name: str, enabled: bool) -> None:
+    with engine.begin() as conn:
+        result = conn.execute(update(ingest_sources).where(s.name == name).values(enabled=enabled))
+        if result.rowcount == 0:
+            raise NotFound(f"no ingest source named {name!r}")
+
+
+def source_for_password(conn: Connection, username: str, password: str) -> IngestSource | None:
+    """The source whose user name and password these are (enabled or not), else None."""
+    row = conn.execute(select(ingest_sources).where(s.username == username)).one_or_none()
+    stored = row.secret_sha256 if row is not None else _NO_SUCH_SOURCE_DIGEST
+    matches = hmac.compare_digest(stored.encode(), secret_digest(password).encode())
+    return _source(row) if row is not None and matches else None
+
+
+def source_for_token(conn: Connection, token: str) -> IngestSource | None:
+    """The source whose secret this token is (enabled or not), else None.
+
+    Looked up by the token's SHA-256: timing can reveal at most how much of a digest matched,
+    which says nothing about the secret behind it.
+    """
+    digest = secret_digest(token)
+    row = conn.execute(select(ingest_sources).where(s.secret_sha256 == digest)).first()
+    if row is None or not hmac.compare_digest(row.secret_sha256.encode(), digest.encode()):
+        return None
+    return _source(row)

@@ -1,0 +1,86 @@
+"""Removing call records that started before a moment (data retention).
+
+On PostgreSQL whole monthly partitions before the cut are dropped, which is instant whatever
+their size; the rest (the cut's own month, and SQLite) is deleted in chunks of one
+transaction each, workspace by workspace, so a purge never holds one long lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.engine import Engine
+
+from callrec.store.partitions import existing_partitions, forget
+from callrec.store.schema import call_record_ids, call_records, workspaces
+
+CHUNK = 10_000
+c = call_records.c
+ids = call_record_ids.c
+
+
+@dataclass(slots=True)
+class PurgeReport:
+    records: int = 0
+    partitions_dropped: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, object]:
+        return {"records": self.records, "partitionsDropped": self.partitions_dropped}
+
+
+def _drop_partitions(engine: Engine, before_us: int, report: PurgeReport) -> None:
+    with engine.connect() as conn:
+        doomed = [
+            (name, end) for name, _start, end in existing_partitions(conn) if end <= before_us
+        ]
+    for name, _end in doomed:
+        with engine.begin() as conn:
+            report.records += conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
+            conn.exec_driver_sql(f"DROP TABLE {name}")
+        report.partitions_dropped.append(name)
+    forget(engine, [name for name, _end in doomed])
+
+
+def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int) -> int:
+    deleted = 0
+    while True:
+        with engine.begin() as conn:
+            keys = (
+                select(c.workspace_id, c.start_us, c.callid)
+                .where(c.workspace_id == workspace_id, c.start_us < before_us)
+                .limit(CHUNK)
+            )
+            result = conn.execute(
+                delete(call_records).where(tuple_(c.workspace_id, c.start_us, c.callid).in_(keys))
+            )
+            deleted += result.rowcount
+            if result.rowcount < CHUNK:
+                return deleted
+
+
+def _forget_callids(engine: Engine, workspace_id: int, before_us: int) -> None:
+    """Purged calls leave the dedupe registry too: re-importing them later stores them again."""
+    while True:
+        with engine.begin() as conn:
+            keys = (
+                select(ids.workspace_id, ids.callid)
+                .where(ids.workspace_id == workspace_id, ids.start_us < before_us)
+                .limit(CHUNK)
+            )
+            result = conn.execute(
+                delete(call_record_ids).where(tuple_(ids.workspace_id, ids.callid).in_(keys))
+            )
+            if result.rowcount < CHUNK:
+                return
+
+
+def purge(engine: Engine, before_us: int) -> PurgeReport:
+    report = PurgeReport()
+    _drop_partitions(engine, before_us, report)
+    with engine.connect() as conn:
+        workspace_ids = list(conn.execute(select(workspaces.c.id)).scalars())
+    for workspace_id in workspace_ids:
+        report.records += _delete_in_chunks(engine, workspace_id, before_us)
+        _forget_callids(engine, workspace_id, before_us)
+    return report
