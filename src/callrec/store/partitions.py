@@ -56,9 +56,9 @@ def is_partitioned(engine: Engine) -> bool:
 def ensure_partitions(conn: Connection, start_times: Iterable[int]) -> None:
     """Make sure every month these start times fall in has its partition.
 
-    The DDL runs on a separate, short autocommit connection under an advisory lock: creating a
-    partition locks the parent table, which must not last as long as the caller's write
-    transaction, and two writers creating the same month must not collide.
+    The DDL runs in a separate, short transaction under an advisory lock: creating a partition
+    locks the parent table, which must not last as long as the caller's write transaction, and
+    two writers creating the same month must not collide.
     """
     engine = conn.engine
     if not is_partitioned(engine):
@@ -69,16 +69,14 @@ def ensure_partitions(conn: Connection, start_times: Iterable[int]) -> None:
     missing = sorted((m for m in months if m.name not in known), key=lambda m: m.start_us)
     if not missing:
         return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as ddl:
-        ddl.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _LOCK_KEY})
-        try:
-            for month in missing:
-                ddl.exec_driver_sql(
-                    f"CREATE TABLE IF NOT EXISTS {month.name} PARTITION OF {PARENT} "
-                    f"FOR VALUES FROM ({month.start_us}) TO ({month.end_us})"
-                )
-        finally:
-            ddl.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _LOCK_KEY})
+    # A transaction-scoped lock: safe behind a transaction-pooling PgBouncer too.
+    with engine.begin() as ddl:
+        ddl.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        for month in missing:
+            ddl.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS {month.name} PARTITION OF {PARENT} "
+                f"FOR VALUES FROM ({month.start_us}) TO ({month.end_us})"
+            )
     with _known_lock:
         known.update(m.name for m in missing)
 
