@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from callrec.ingest.priced import ItemRejected, decode_line, priced_record
 from callrec.model import CallRecord
+from callrec.store.dialect import write_transaction
 from callrec.store.records import insert_records
 
 BATCH_SIZE = 2000
@@ -46,7 +47,7 @@ def store_records(
     batch: list[CallRecord] = []
 
     def flush() -> None:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             outcome = insert_records(conn, workspace_id, batch)
         report.imported += outcome.inserted
         report.duplicates += outcome.duplicates

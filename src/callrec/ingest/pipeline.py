@@ -21,6 +21,7 @@ from callrec.rating.fx import FxTable
 from callrec.rating.rater import price_call, rated_digits
 from callrec.store import quarantine
 from callrec.store.accounts import owners_of
+from callrec.store.dialect import write_transaction
 from callrec.store.rating_data import fx_revision, load_deck, load_fx, rating_revisions
 from callrec.store.records import insert_records, record_content, stored_content
 
@@ -167,7 +168,7 @@ class Pipeline:
         report = IngestReport()
         if not cdrs:
             return report
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             self._process(conn, cdrs, report, release_routed)
             if release_routed:
                 quarantine.release(conn, report.routed_callids)

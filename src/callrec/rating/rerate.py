@@ -15,6 +15,7 @@ from callrec.rating.deck import INCOMING, OUTGOING
 from callrec.rating.rater import Pricing, price_call, rated_digits
 from callrec.store import records
 from callrec.store.accounts import Workspace
+from callrec.store.dialect import write_transaction
 from callrec.store.rating_data import load_deck, load_fx
 from callrec.wire.money import from_micros
 
@@ -46,7 +47,7 @@ def rerate(engine: Engine, workspace: Workspace, start_us: int, end_us: int) -> 
         fx = load_fx(conn)
     after: tuple[int, str] | None = None
     while True:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             chunk = records.reratable_chunk(conn, workspace.id, start_us, end_us, after, CHUNK)
             if not chunk:
                 break

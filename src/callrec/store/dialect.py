@@ -6,6 +6,7 @@ change here, not a rewrite.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Table, any_, event, literal
@@ -64,7 +65,21 @@ def install_connection_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        writes = connection.get_execution_options().get(_WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+_WRITES = "callrec_writes"
+
+
+def write_transaction(engine: Engine) -> AbstractContextManager[Connection]:
+    """A transaction that reads, then writes.
+
+    On SQLite it takes the write lock up front (``BEGIN IMMEDIATE``): a deferred transaction
+    that read first cannot wait for the lock when another process committed in between, and
+    fails with "database is locked" instead. Reads elsewhere are unaffected (WAL).
+    """
+    return engine.execution_options(**{_WRITES: True}).begin()
 
 
 def insert_ignoring_conflicts(conn: Connection, table: Table) -> Insert:
