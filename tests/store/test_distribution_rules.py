@@ -25,7 +25,7 @@ from callrec.store.records import count_window, insert_records, page_rows
 from callrec.wire.times import parse_iso_instant
 from tests.helpers import make_record
 
-TENANT_TABLES = {"call_records", "call_record_ids", "rate_deck"}
+TENANT_TABLES = {"call_records", "call_record_ids", "call_counts", "rate_deck"}
 REFERENCE_TABLES = {
     "workspaces",
     "api_keys",
@@ -36,7 +36,7 @@ REFERENCE_TABLES = {
     "alembic_version",
 }
 _TENANT_REFERENCE = re.compile(
-    r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(call_records|call_record_ids|rate_deck)\b", re.I
+    r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(call_records|call_record_ids|call_counts|rate_deck)\b", re.I
 )
 _WORKSPACE_FILTER = re.compile(r"\bworkspace_id\s*(?:=|IN\b)", re.I)
 

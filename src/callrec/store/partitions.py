@@ -6,6 +6,7 @@ Partition bounds are whole UTC months in epoch microseconds, named ``call_record
 
 from __future__ import annotations
 
+import calendar
 import threading
 import weakref
 from collections.abc import Iterable
@@ -46,7 +47,8 @@ class Month:
 
     @property
     def end_us(self) -> int:
-        return self.next().start_us
+        # The month's length, not next().start_us: December 9999 has no next month in datetime.
+        return self.start_us + calendar.monthrange(self.year, self.month)[1] * 86_400_000_000
 
 
 def is_partitioned(engine: Engine) -> bool:

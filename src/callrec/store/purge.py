@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.engine import Engine
 
+from callrec.store.dialect import write_transaction
 from callrec.store.partitions import existing_partitions, forget
-from callrec.store.schema import call_record_ids, call_records, workspaces
+from callrec.store.records import HOUR_US
+from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 
 CHUNK = 10_000
 c = call_records.c
 ids = call_record_ids.c
+counts = call_counts.c
 
 
 @dataclass(slots=True)
@@ -75,6 +78,33 @@ def _forget_callids(engine: Engine, workspace_id: int, before_us: int) -> None:
                 return
 
 
+def _recount(engine: Engine, workspace_id: int, before_us: int) -> None:
+    """Hourly counters: hours wholly before the cut go; the cut's own hour is counted anew."""
+    cut_hour = before_us // HOUR_US * HOUR_US
+    with write_transaction(engine) as conn:
+        conn.execute(
+            delete(call_counts).where(
+                counts.workspace_id == workspace_id, counts.hour_us < cut_hour
+            )
+        )
+        if cut_hour == before_us:
+            return
+        remaining = conn.execute(
+            select(func.count())
+            .select_from(call_records)
+            .where(
+                c.workspace_id == workspace_id,
+                c.start_us >= cut_hour,
+                c.start_us < cut_hour + HOUR_US,
+            )
+        ).scalar_one()
+        conn.execute(
+            update(call_counts)
+            .where(counts.workspace_id == workspace_id, counts.hour_us == cut_hour)
+            .values(n=remaining)
+        )
+
+
 def purge(engine: Engine, before_us: int) -> PurgeReport:
     report = PurgeReport()
     _drop_partitions(engine, before_us, report)
@@ -83,4 +113,5 @@ def purge(engine: Engine, before_us: int) -> PurgeReport:
     for workspace_id in workspace_ids:
         report.records += _delete_in_chunks(engine, workspace_id, before_us)
         _forget_callids(engine, workspace_id, before_us)
+        _recount(engine, workspace_id, before_us)
     return report

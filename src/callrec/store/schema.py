@@ -132,6 +132,18 @@ call_record_ids = Table(
     sqlite_with_rowid=False,
 )
 
+call_counts = Table(
+    "call_counts",
+    metadata,
+    # Records per workspace and UTC hour of start, kept in the transaction that stores them:
+    # a window's total is the sum of its whole hours plus exact counts of its two edges.
+    Column("workspace_id", Integer, nullable=False),
+    Column("hour_us", BigInteger, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "hour_us"),
+    sqlite_with_rowid=False,
+)
+
 rate_deck = Table(
     "rate_deck",
     metadata,

@@ -1,0 +1,80 @@
+"""Window totals from hourly counters must equal a direct count, whatever the window."""
+
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from callrec.store import accounts
+from callrec.store.purge import purge
+from callrec.store.records import HOUR_US, count_window, insert_records
+from callrec.store.schema import call_records
+from callrec.wire.times import parse_iso_instant
+from tests.helpers import make_record
+
+BASE = parse_iso_instant("2024-03-10T00:00:00Z").micros
+SPAN = 3 * 24 * HOUR_US
+
+
+def _direct(engine: Engine, workspace_id: int, start: int, end: int) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.count())
+            .select_from(call_records)
+            .where(
+                call_records.c.workspace_id == workspace_id,
+                call_records.c.start_us >= start,
+                call_records.c.start_us < end,
+            )
+        ).scalar_one()
+
+
+def _windows(rng: random.Random) -> list[tuple[int, int]]:
+    windows = [
+        (BASE, BASE + SPAN),  # aligned to hours
+        (BASE - HOUR_US // 2, BASE + 5 * HOUR_US + 1),  # +05:30-style offsets
+        (BASE + 10, BASE + 20),  # inside one hour
+        (BASE + HOUR_US - 1, BASE + HOUR_US + 1),  # straddling one boundary
+    ]
+    for _ in range(40):
+        a, b = sorted(rng.randrange(BASE - HOUR_US, BASE + SPAN + HOUR_US) for _ in range(2))
+        windows.append((a, b + 1))
+    return windows
+
+
+def _store(engine: Engine, workspace_id: int, rng: random.Random, prefix: str, n: int) -> None:
+    starts = [BASE + rng.randrange(SPAN) for _ in range(n)]
+    starts += [BASE + k * HOUR_US for k in range(5)]  # exactly on hour boundaries
+    records = [make_record(f"{prefix}{i}", "2024-03-10T00:00:00Z") for i in range(len(starts))]
+    records = [
+        type(r)(
+            **{**{f: getattr(r, f) for f in r.__dataclass_fields__}, "start_us": s, "end_us": s + 1}
+        )
+        for r, s in zip(records, starts, strict=True)
+    ]
+    with engine.begin() as conn:
+        insert_records(conn, workspace_id, records)
+        insert_records(conn, workspace_id, records[:10])  # duplicates must not count
+
+
+def _assert_counts_match(engine: Engine, workspace_id: int, rng: random.Random) -> None:
+    for start, end in _windows(rng):
+        with engine.connect() as conn:
+            counted = count_window(conn, workspace_id, start, end)
+        assert counted == _direct(engine, workspace_id, start, end), (start - BASE, end - BASE)
+
+
+def test_counts_from_hourly_counters_match_a_direct_count(engine: Engine) -> None:
+    rng = random.Random(42)
+    acme = accounts.create_workspace(engine, "acme")
+    other = accounts.create_workspace(engine, "other")
+    _store(engine, acme.id, rng, "a", 400)
+    _store(engine, other.id, rng, "o", 100)
+    _assert_counts_match(engine, acme.id, rng)
+    _store(engine, acme.id, rng, "b", 200)  # counters of existing hours grow
+    _assert_counts_match(engine, acme.id, rng)
+    purge(engine, BASE + 30 * HOUR_US + 123_456)  # a cut in the middle of an hour
+    _assert_counts_match(engine, acme.id, rng)
+    _assert_counts_match(engine, other.id, rng)
