@@ -41,8 +41,14 @@ def run_server(settings: Settings, host: str = "127.0.0.1") -> RunningServer:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
+    # proxy_headers=False as in `callrec serve`: X-Forwarded-For is the app's to judge
+    # (Settings.trusted_proxies); uvicorn's default would trust it from 127.0.0.1 and ::1.
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", lifespan="on", server_header=False
+        create_app(settings),
+        log_level="warning",
+        lifespan="on",
+        server_header=False,
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

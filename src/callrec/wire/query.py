@@ -13,6 +13,7 @@ from callrec.wire.times import Instant, TimeFormatError, parse_iso_instant
 MAX_INTEGER = 2**31 - 1
 MAX_PAGE_SIZE = 100
 MICROS_PER_DAY = 86_400 * 1_000_000
+NANOS_PER_DAY = MICROS_PER_DAY * 1000
 
 _decoder = msgspec.json.Decoder()
 
@@ -36,7 +37,10 @@ def contract_integer(value: Any, field: str, minimum: int, maximum: int = MAX_IN
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.isascii() and value.isdigit():
-        number = int(value)
+        # Leading zeros are harmless; more significant digits than MAX_INTEGER has is out of
+        # range, and must not reach int() (which refuses strings of over 4300 digits).
+        significant = value.lstrip("0") or "0"
+        number = int(significant) if len(significant) <= len(str(maximum)) else maximum + 1
     else:
         raise parameter_error(f"{field} must be an integer")
     if not minimum <= number <= maximum:
@@ -83,7 +87,8 @@ def parse_page_query(body: bytes) -> PageQuery:
         raise parameter_error("params must be a JSON object")
     start = _instant(params, "strTime")
     end = _instant(params, "endTime")
-    if end.micros <= start.micros:
+    # Exact instants: two times less than a microsecond apart still have an order.
+    if end.nanos <= start.nanos:
         raise parameter_error("params.endTime must be later than params.strTime")
     return PageQuery(current=current, size=size, start=start, end=end)
 
@@ -92,14 +97,14 @@ def check_window(
     query: PageQuery, max_window_days: int, lookback_days: int | None, now_micros: int
 ) -> None:
     """The ``-25`` rules: the window's span, and how far back ``strTime`` may reach."""
-    if query.end.micros - query.start.micros > max_window_days * MICROS_PER_DAY:
+    if query.end.nanos - query.start.nanos > max_window_days * NANOS_PER_DAY:
         raise ContractError(
             Status.TIME_RANGE,
             f"the window from params.strTime to params.endTime exceeds {max_window_days} days",
         )
     if (
         lookback_days is not None
-        and query.start.micros < now_micros - lookback_days * MICROS_PER_DAY
+        and query.start.nanos < now_micros * 1000 - lookback_days * NANOS_PER_DAY
     ):
         raise ContractError(
             Status.TIME_RANGE,

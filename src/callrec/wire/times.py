@@ -24,10 +24,20 @@ class TimeFormatError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Instant:
-    """A parsed wire time: the instant, rounded up to the microsecond, and the offset written."""
+    """A parsed wire time: the instant, rounded up to the microsecond, and the offset written.
+
+    ``micros`` is what stored instants are compared with; ``nanos`` is the exact instant, for
+    comparing two wire times with each other (their order, the span between them).
+    """
 
     micros: int
     offset_seconds: int
+    # How far ``micros`` lies after the exact instant (0..999 ns), from rounding a fraction up.
+    rounded_up_nanos: int = 0
+
+    @property
+    def nanos(self) -> int:
+        return self.micros * 1000 - self.rounded_up_nanos
 
     @property
     def tz(self) -> timezone:
@@ -58,7 +68,7 @@ def parse_iso_instant(text: str) -> Instant:
         local.hour * 3600 + local.minute * 60 + local.second
     )
     micros = (whole_seconds - offset_seconds) * 1_000_000 + -(-nanos // 1000)
-    return Instant(micros=micros, offset_seconds=offset_seconds)
+    return Instant(micros=micros, offset_seconds=offset_seconds, rounded_up_nanos=-nanos % 1000)
 
 
 def render_local(micros: int, offset_seconds: int) -> str:
@@ -79,3 +89,18 @@ def datetime_from_micros(micros: int, tz: timezone = UTC) -> datetime:
 
 def now_micros() -> int:
     return time.time_ns() // 1000
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_date_or_instant(text: str) -> int:
+    """An ISO 8601 instant with an offset, or a date alone meaning 00:00 UTC that day."""
+    text = text.strip()
+    if _DATE.fullmatch(text):
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise TimeFormatError(f"{exc}; expected a date YYYY-MM-DD or {EXPECTED_FORM}") from exc
+        return micros_from_datetime(day)
+    return parse_iso_instant(text).micros
