@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from callrec.store import accounts
+from callrec.store import accounts, records
 from callrec.store.purge import purge
-from callrec.store.records import HOUR_US, count_window, insert_records
+from callrec.store.records import HOUR_US, count_window, insert_records, page_rows, read_page
 from callrec.store.schema import call_records
 from callrec.wire.times import parse_iso_instant
 from tests.helpers import make_record
@@ -78,3 +79,23 @@ def test_counts_from_hourly_counters_match_a_direct_count(engine: Engine) -> Non
     purge(engine, BASE + 30 * HOUR_US + 123_456)  # a cut in the middle of an hour
     _assert_counts_match(engine, acme.id, rng)
     _assert_counts_match(engine, other.id, rng)
+
+
+def test_pages_found_through_the_counters_equal_plain_offset_pages(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records, "DIRECT_OFFSET", 0)  # use the counters for every page
+    rng = random.Random(7)
+    acme = accounts.create_workspace(engine, "acme")
+    _store(engine, acme.id, rng, "a", 300)
+    _store(engine, acme.id, rng, "b", 100)
+    for start, end in _windows(rng)[:20]:
+        with engine.connect() as conn:
+            everything = page_rows(conn, acme.id, start, end, 0, 10_000)
+            for size in (1, 7, 50):
+                for offset in {0, size, len(everything) // 2, max(0, len(everything) - 1),
+                               len(everything), len(everything) + 5}:  # fmt: skip
+                    total, rows = read_page(conn, acme.id, start, end, offset, size)
+                    assert total == len(everything)
+                    expected = [r.callid for r in everything[offset : offset + size]]
+                    assert [r.callid for r in rows] == expected, (start, end, offset, size)

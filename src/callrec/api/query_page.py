@@ -16,6 +16,7 @@ from starlette.responses import Response
 from callrec.api.client_ip import client_ip
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard
+from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import records
 from callrec.store.accounts import KeyCredentials, lookup_credentials
@@ -35,6 +36,7 @@ class ServiceState:
     settings: Settings
     database: DatabaseRunner
     guard: RequestGuard
+    pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
 
 
 def _credentials(database: DatabaseRunner, api_key: str) -> KeyCredentials | None:
@@ -48,10 +50,7 @@ def _page(
     # Count and page in one transaction: one snapshot, so they never disagree.
     with database.engine.connect() as conn, conn.begin():
         start, end = query.start.micros, query.end.micros
-        total = records.count_window(conn, workspace_id, start, end)
-        if query.offset >= total:
-            return total, ()
-        return total, records.page_rows(conn, workspace_id, start, end, query.offset, query.size)
+        return records.read_page(conn, workspace_id, start, end, query.offset, query.size)
 
 
 def _is_json_media_type(content_type: str | None) -> bool:
