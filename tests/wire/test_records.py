@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import msgspec
@@ -11,6 +11,7 @@ import pytest
 
 from callrec.wire.records import (
     RECORD_KEYS,
+    STORED_COLUMNS,
     WireRecord,
     encode_failure,
     encode_page,
@@ -59,6 +60,10 @@ def _encoded(record: WireRecord) -> dict[str, Any]:
     return rendered
 
 
+def test_the_test_row_lists_the_stored_columns_in_render_order() -> None:
+    assert tuple(Row.__dataclass_fields__) == STORED_COLUMNS
+
+
 def test_record_keys_are_the_contracts() -> None:
     assert RECORD_KEYS == CONTRACT_KEYS
     assert tuple(WireRecord.__struct_fields__) == CONTRACT_KEYS
@@ -66,7 +71,7 @@ def test_record_keys_are_the_contracts() -> None:
 
 def test_encoded_record_has_every_key_in_order_with_nulls() -> None:
     row = Row(number_type=None, sip_code=None, hangup_reason=None, app_id=None)
-    rendered = _encoded(render_record(row, 0))
+    rendered = _encoded(render_record(astuple(row), 0))
     assert tuple(rendered) == CONTRACT_KEYS
     for key in ("type", "sipCode", "hangupReason", "appId", "currency", "QuoteExchange",
                 "SeptleRate", "SettlePay"):  # fmt: skip
@@ -82,7 +87,7 @@ def test_render_record_values() -> None:
         settle_pay_micros=5_000_000,
         recording_url="https://rec.example/1.wav",
     )
-    rendered = _encoded(render_record(row, 8 * 3600))
+    rendered = _encoded(render_record(astuple(row), 8 * 3600))
     assert rendered["startTime"] == "2024-01-01 17:00:00"
     assert rendered["endTime"] == "2024-01-01 17:00:10"
     assert rendered["pay"] == "0.012832"
@@ -99,7 +104,7 @@ def test_render_record_values() -> None:
 
 
 def test_zero_settle_amounts_are_not_mistaken_for_null() -> None:
-    rendered = _encoded(render_record(Row(settle_rate_micros=0, settle_pay_micros=0), 0))
+    rendered = _encoded(render_record(astuple(Row(settle_rate_micros=0, settle_pay_micros=0)), 0))
     assert rendered["SeptleRate"] == "0.000000"
     assert rendered["SettlePay"] == "0.000000"
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Row
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -46,7 +44,7 @@ def _credentials(database: DatabaseRunner, api_key: str) -> KeyCredentials | Non
 
 def _page(
     database: DatabaseRunner, workspace_id: int, query: PageQuery
-) -> tuple[int, Sequence[Row[Any]]]:
+) -> tuple[int, list[tuple[Any, ...]]]:
     # Count and page in one transaction: one snapshot, so they never disagree.
     with database.engine.connect() as conn, conn.begin():
         start, end = query.start.micros, query.end.micros

@@ -17,6 +17,7 @@ from callrec.store.dialect import chunks_for, is_one_of, positional_placeholder
 from callrec.store.partitions import ensure_partitions
 from callrec.store.schema import call_counts, call_record_ids, call_records
 from callrec.wire.money import plain, to_micros
+from callrec.wire.records import STORED_COLUMNS
 from callrec.wire.times import now_micros
 
 c = call_records.c
@@ -27,12 +28,7 @@ ID_COLUMNS = ("workspace_id", "callid", "start_us", "stored_us")
 _same_record = and_(
     c.workspace_id == ids.workspace_id, c.start_us == ids.start_us, c.callid == ids.callid
 )
-PAGE_COLUMNS = (
-    c.callid, c.number, c.number_type, c.caller, c.called, c.ccode, c.country,
-    c.call_source, c.call_duration, c.charged_duration, c.start_us, c.end_us, c.pay_micros,
-    c.sip_code, c.recording_url, c.hangup_reason, c.app_id, c.charged_period,
-    c.customer_rate, c.currency, c.quote_exchange, c.settle_rate_micros, c.settle_pay_micros,
-)  # fmt: skip
+PAGE_COLUMNS = tuple(getattr(c, name) for name in STORED_COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,21 +180,31 @@ def _hourly_counts(
     return [(r.hour_us, r.n) for r in rows]
 
 
+def _page_sql(conn: Connection) -> str:
+    p = positional_placeholder(conn)
+    return (
+        f"SELECT {', '.join(STORED_COLUMNS)} FROM {call_records.name} "
+        f"WHERE workspace_id = {p} AND start_us >= {p} AND start_us < {p} "
+        f"ORDER BY start_us, callid LIMIT {p} OFFSET {p}"
+    )
+
+
 def _rows_from(
     conn: Connection, workspace_id: int, seek_us: int, end_us: int, offset: int, limit: int
-) -> Sequence[Row[Any]]:
-    return conn.execute(
-        select(*PAGE_COLUMNS)
-        .where(c.workspace_id == workspace_id, c.start_us >= seek_us, c.start_us < end_us)
-        .order_by(c.start_us, c.callid)
-        .offset(offset)
-        .limit(limit)
-    ).all()
+) -> list[tuple[Any, ...]]:
+    """Plain tuples in STORED_COLUMNS order, straight from the driver: this is the query
+    path's hot loop, and SQLAlchemy's statement and row machinery cost more than the query."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_page_sql(conn), (workspace_id, seek_us, end_us, limit, offset))
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
 
 
 def read_page(
     conn: Connection, workspace_id: int, start_us: int, end_us: int, offset: int, limit: int
-) -> tuple[int, Sequence[Row[Any]]]:
+) -> tuple[int, list[tuple[Any, ...]]]:
     """The window's total and one page of it, for any page depth at about the same cost.
 
     The hourly counters give the total, and tell which hour the page's first record starts
@@ -220,7 +226,7 @@ def read_page(
     tail = _count_range(conn, workspace_id, last_hour, end_us)
     total = head + sum(n for _hour, n in hours) + tail
     if offset >= total:
-        return total, ()
+        return total, []
     if offset < max(head, DIRECT_OFFSET):
         return total, _rows_from(conn, workspace_id, start_us, end_us, offset, limit)
     seek_us, skipped = last_hour, head

@@ -6,7 +6,8 @@ vendor's and must not change: existing clients parse them byte for byte.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Any
 
 import msgspec
 
@@ -61,61 +62,46 @@ class Envelope(msgspec.Struct, omit_defaults=True):
     data: PageData | None = None
 
 
-class StoredRecordRow(Protocol):
-    """The stored columns a record is rendered from (``callrec.store`` rows satisfy it)."""
-
-    callid: str
-    number: str
-    number_type: str | None
-    caller: str
-    called: str
-    ccode: str | None
-    country: str | None
-    call_source: int
-    call_duration: int
-    charged_duration: int
-    start_us: int
-    end_us: int
-    pay_micros: int
-    sip_code: str | None
-    recording_url: str
-    hangup_reason: str | None
-    app_id: str | None
-    charged_period: str | None
-    customer_rate: str | None
-    currency: str | None
-    quote_exchange: str | None
-    settle_rate_micros: int | None
-    settle_pay_micros: int | None
+# The stored columns a record is rendered from, in the order render_record reads them
+# (callrec.store selects them in this order).
+STORED_COLUMNS: tuple[str, ...] = (
+    "callid", "number", "number_type", "caller", "called", "ccode", "country", "call_source",
+    "call_duration", "charged_duration", "start_us", "end_us", "pay_micros", "sip_code",
+    "recording_url", "hangup_reason", "app_id", "charged_period", "customer_rate", "currency",
+    "quote_exchange", "settle_rate_micros", "settle_pay_micros",
+)  # fmt: skip
 
 
-def render_record(row: StoredRecordRow, offset_seconds: int) -> WireRecord:
-    settle_rate = row.settle_rate_micros
-    settle_pay = row.settle_pay_micros
+def render_record(row: Sequence[Any], offset_seconds: int) -> WireRecord:
+    """A stored row (a plain tuple in STORED_COLUMNS order) as the contract's record."""
+    (callid, number, number_type, caller, called, ccode, country, call_source, call_duration,
+     charged_duration, start_us, end_us, pay_micros, sip_code, recording_url, hangup_reason,
+     app_id, charged_period, customer_rate, currency, quote_exchange, settle_rate_micros,
+     settle_pay_micros) = row  # fmt: skip
     return WireRecord(
-        callid=row.callid,
-        number=row.number,
-        type=row.number_type,
-        caller=row.caller,
-        called=row.called,
-        ccode=row.ccode,
-        country=row.country,
-        callSource=row.call_source,
-        callDuration=row.call_duration,
-        chargedDuration=row.charged_duration,
-        startTime=render_local(row.start_us, offset_seconds),
-        endTime=render_local(row.end_us, offset_seconds),
-        pay=format_micros(row.pay_micros),
-        sipCode=row.sip_code,
-        recordingFileUrl=row.recording_url or "",
-        hangupReason=row.hangup_reason,
-        appId=row.app_id,
-        chargedPeriod=row.charged_period,
-        customerRate=row.customer_rate,
-        currency=row.currency,
-        QuoteExchange=row.quote_exchange,
-        SeptleRate=None if settle_rate is None else format_micros(settle_rate),
-        SettlePay=None if settle_pay is None else format_micros(settle_pay),
+        callid=callid,
+        number=number,
+        type=number_type,
+        caller=caller,
+        called=called,
+        ccode=ccode,
+        country=country,
+        callSource=call_source,
+        callDuration=call_duration,
+        chargedDuration=charged_duration,
+        startTime=render_local(start_us, offset_seconds),
+        endTime=render_local(end_us, offset_seconds),
+        pay=format_micros(pay_micros),
+        sipCode=sip_code,
+        recordingFileUrl=recording_url or "",
+        hangupReason=hangup_reason,
+        appId=app_id,
+        chargedPeriod=charged_period,
+        customerRate=customer_rate,
+        currency=currency,
+        QuoteExchange=quote_exchange,
+        SeptleRate=None if settle_rate_micros is None else format_micros(settle_rate_micros),
+        SettlePay=None if settle_pay_micros is None else format_micros(settle_pay_micros),
     )
 
 
