@@ -1,0 +1,77 @@
+"""A client for the number-record API: callrec's own, or any server speaking the contract.
+
+    from callrec.client import Client
+
+    with Client(base_url="http://127.0.0.1:8080") as client:  # key/secret from the environment
+        for record in client.iter_records("2024-01-01T00:00:00+08:00", "2024-04-01T00:00:00+08:00"):
+            print(record.callid, record.start_time, record.pay)
+
+Everything public is importable from here; the underscored modules are private.
+"""
+
+from callrec.client._async import AsyncClient
+from callrec.client._config import (
+    API_KEY_VARIABLE,
+    API_SECRET_VARIABLE,
+    BASE_URL_VARIABLE,
+    DEFAULT_BASE_URL,
+    CredentialsMissing,
+)
+from callrec.client._errors import (
+    ERRORS_BY_STATUS,
+    ApiError,
+    AuthenticationError,
+    IpNotWhitelistedError,
+    IpRestrictedError,
+    KeyDisabledError,
+    ParameterError,
+    ServerSystemError,
+    TimeRangeError,
+    TimestampExpiredError,
+    TransportError,
+    UnexpectedResponseError,
+    WorkspaceDisabledError,
+)
+from callrec.client._models import Page, Record
+from callrec.client._retry import NO_RETRIES, RetryPolicy, is_retryable
+from callrec.client._seen import Checkpoint
+from callrec.client._summary import GROUPINGS, Grouping, Summary, SummaryLine, Totals, summarize
+from callrec.client._sync import Client
+from callrec.client._windows import Window, wire_time
+
+__all__ = [
+    "API_KEY_VARIABLE",
+    "API_SECRET_VARIABLE",
+    "BASE_URL_VARIABLE",
+    "DEFAULT_BASE_URL",
+    "ERRORS_BY_STATUS",
+    "GROUPINGS",
+    "NO_RETRIES",
+    "ApiError",
+    "AsyncClient",
+    "AuthenticationError",
+    "Checkpoint",
+    "Client",
+    "CredentialsMissing",
+    "Grouping",
+    "IpNotWhitelistedError",
+    "IpRestrictedError",
+    "KeyDisabledError",
+    "Page",
+    "ParameterError",
+    "Record",
+    "RetryPolicy",
+    "ServerSystemError",
+    "Summary",
+    "SummaryLine",
+    "TimeRangeError",
+    "TimestampExpiredError",
+    "Totals",
+    "TransportError",
+    "UnexpectedResponseError",
+    "Window",
+    "WorkspaceDisabledError",
+    "is_retryable",
+    "summarize",
+    "wire_time",
+]

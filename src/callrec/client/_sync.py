@@ -1,0 +1,136 @@
+"""``Client``: the blocking client, on ``httpx.Client``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+
+import httpx
+
+from callrec.client._clock import SigningClock
+from callrec.client._config import resolve_base_url, resolve_credentials
+from callrec.client._errors import ApiError, TimestampExpiredError, transport_error
+from callrec.client._models import Page, Record
+from callrec.client._protocol import QUERY_PAGE_PATH, read_page, request_body
+from callrec.client._retry import RetryPolicy
+from callrec.client._seen import Checkpoint
+from callrec.client._walk import is_last_page, plan_walk
+from callrec.client._windows import TimeLike, Window
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_WINDOW_DAYS = 31
+
+
+class Client:
+    """Queries the number-record API of callrec or of any server speaking the same contract.
+
+    ``api_key``/``api_secret`` default to ``CALLREC_API_KEY``/``CALLREC_API_SECRET``, and
+    ``base_url`` to ``CALLREC_BASE_URL``, then to the vendor's ``https://api.laaffic.com``.
+    ``max_window_days`` is the server's longest window: ``iter_records`` and ``count`` split
+    longer ones. ``transport``, ``clock`` and ``sleep`` are there for tests and special setups.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_window_days: int = DEFAULT_MAX_WINDOW_DAYS,
+        retry: RetryPolicy | None = None,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_window_days < 1:
+            raise ValueError("max_window_days must be at least 1")
+        self._credentials = resolve_credentials(api_key, api_secret)
+        self.base_url = resolve_base_url(base_url)
+        self.max_window_days = max_window_days
+        self.retry = retry or RetryPolicy()
+        self._signing_clock = SigningClock(clock)
+        self._sleep = sleep
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server's clock is ahead of this machine's, as learned from a ``-16``."""
+        return self._signing_clock.offset
+
+    def close(self) -> None:
+        self._http.close()
+
+    def query_page(self, start: TimeLike, end: TimeLike, current: int = 1, size: int = 100) -> Page:
+        """One page of the window ``start <= call start < end``, exactly as the server pages it."""
+        return self._query(Window.of(start, end), current, size)
+
+    def count(self, start: TimeLike, end: TimeLike) -> int:
+        """How many records the window holds now (one small request per server-sized window)."""
+        legs = plan_walk(Window.of(start, end), self.max_window_days)
+        return sum(self._query(leg.window, 1, 1).total for leg in legs)
+
+    def iter_records(
+        self,
+        start: TimeLike,
+        end: TimeLike,
+        size: int = 100,
+        *,
+        checkpoint: Checkpoint | None = None,
+    ) -> Iterator[Record]:
+        """Every record of the window, once each, in ascending start time.
+
+        A window longer than ``max_window_days`` is walked as consecutive windows. With a
+        ``checkpoint``, the walk continues after the records it names.
+        """
+        for leg in plan_walk(Window.of(start, end), self.max_window_days, checkpoint):
+            current = 1
+            while True:
+                page = self._query(leg.window, current, size)
+                yield from leg.seen.admit(page.records)
+                if is_last_page(page, current):
+                    break
+                current += 1
+
+    def _query(self, window: Window, current: int, size: int) -> Page:
+        body = request_body(window, current, size)
+        failures = 0
+        clock_corrected = False
+        while True:
+            try:
+                return read_page(self._post(body), window)
+            except TimestampExpiredError as error:
+                if (
+                    clock_corrected
+                    or not self.retry.correct_clock
+                    or not self._signing_clock.learn(error.response)
+                ):
+                    raise
+                clock_corrected = True
+            except ApiError as error:
+                failures += 1
+                delay = self.retry.delay_after(failures, error)
+                if delay is None:
+                    error.attempts = failures
+                    raise
+                self._sleep(delay)
+
+    def _post(self, body: bytes) -> httpx.Response:
+        # Signed here, for every attempt: a retry never reuses a stale Timestamp.
+        headers = self._credentials.headers(self._signing_clock.timestamp())
+        try:
+            return self._http.post(QUERY_PAGE_PATH, content=body, headers=headers)
+        except httpx.RequestError as exc:
+            raise transport_error(exc, self.base_url) from exc
