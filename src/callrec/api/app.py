@@ -14,9 +14,15 @@ from starlette.responses import JSONResponse
 from callrec import __version__
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard
-from callrec.api.lockout import MemoryFailureTracker
+from callrec.api.ingest_cdrs import PATH as INGEST_CDRS_PATH
+from callrec.api.ingest_cdrs import ingest_cdrs
+from callrec.api.ingest_freeswitch import PATH as INGEST_FREESWITCH_PATH
+from callrec.api.ingest_freeswitch import ingest_freeswitch
+from callrec.api.lockout import FailureTracker, MemoryFailureTracker
+from callrec.api.lockout_redis import RedisFailureTracker
 from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
+from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import make_engine
 from callrec.store.migrate import is_current
@@ -30,6 +36,18 @@ class SchemaNotCurrent(RuntimeError):
     pass
 
 
+def failure_tracker(settings: Settings) -> FailureTracker:
+    """Shared through Redis when CALLREC_REDIS_URL is set, else this process's memory."""
+    if settings.redis_url:
+        return RedisFailureTracker.from_url(
+            settings.redis_url,
+            settings.lockout_failures,
+            settings.lockout_seconds,
+            settings.redis_prefix,
+        )
+    return MemoryFailureTracker(settings.lockout_failures, settings.lockout_seconds)
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -38,8 +56,10 @@ def create_app(settings: Settings) -> FastAPI:
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
         database = DatabaseRunner(engine)
-        failures = MemoryFailureTracker(settings.lockout_failures, settings.lockout_seconds)
-        app.state.callrec = ServiceState(settings, database, RequestGuard(settings, failures))
+        failures = failure_tracker(settings)
+        app.state.callrec = ServiceState(
+            settings, database, RequestGuard(settings, failures), Pipeline(engine)
+        )
         try:
             yield
         finally:
@@ -61,6 +81,21 @@ def create_app(settings: Settings) -> FastAPI:
         responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
         openapi_extra=QUERY_PAGE_OPENAPI,
         tags=["number records"],
+    )
+
+    app.add_api_route(
+        INGEST_FREESWITCH_PATH,
+        ingest_freeswitch,
+        methods=["POST"],
+        summary="Receive one CDR from FreeSWITCH mod_json_cdr (HTTP Basic per ingest source)",
+        tags=["ingest"],
+    )
+    app.add_api_route(
+        INGEST_CDRS_PATH,
+        ingest_cdrs,
+        methods=["POST"],
+        summary="Receive a batch of raw CDRs, JSON array or JSON Lines (Bearer token)",
+        tags=["ingest"],
     )
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")

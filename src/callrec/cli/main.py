@@ -9,7 +9,21 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from callrec.cli import accounts, db, demo, rating, records, serve
+from callrec.cli import (
+    accounts,
+    cdr,
+    db,
+    demo,
+    fetch,
+    ingest_sources,
+    purge,
+    quarantine,
+    query,
+    rating,
+    records,
+    serve,
+    summary,
+)
 from callrec.cli.common import CliError, err
 from callrec.settings import SettingsError
 from callrec.store.errors import StoreError
@@ -42,11 +56,24 @@ app.add_typer(accounts.workspace_app, name="workspace")
 app.add_typer(accounts.key_app, name="key")
 app.add_typer(accounts.number_app, name="number")
 app.add_typer(records.app, name="records")
+cdr.app.command("unrouted")(quarantine.unrouted)
+cdr.app.command("reprocess")(quarantine.reprocess)
+app.add_typer(cdr.app, name="cdr")
+app.add_typer(ingest_sources.app, name="ingest-source")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(rating.rates_app, name="rates")
 app.add_typer(rating.fx_app, name="fx")
 app.command("rerate")(rating.rerate)
+app.command("purge")(purge.purge)
+app.command("fetch")(fetch.fetch)
+app.command("query")(query.query)
+app.command("summary")(summary.summary)
+
+
+def _one_line(message: object) -> str:
+    """Drivers put hints on further lines (psycopg: "Is the server running..."); join them."""
+    return " ".join(str(message).split())
 
 
 def main() -> None:
@@ -60,16 +87,18 @@ def main() -> None:
         err.print(f"error: {exc}", markup=False)
         sys.exit(1)
     except OperationalError as exc:
-        err.print(f"error: database unavailable: {exc.orig}", markup=False)
+        err.print(f"error: database unavailable: {_one_line(exc.orig)}", markup=False)
         sys.exit(1)
     except SQLAlchemyError as exc:
-        err.print(f"error: database error: {exc.__class__.__name__}: {exc}", markup=False)
+        # The driver's own message, without SQLAlchemy's "[SQL: ...]" and parameter dump.
+        detail = _one_line(getattr(exc, "orig", None) or exc)
+        err.print(f"error: database error: {exc.__class__.__name__}: {detail}", markup=False)
         sys.exit(1)
     except Exception as exc:
         if os.environ.get("CALLREC_DEBUG"):
             raise
         err.print(
-            f"error: unexpected {exc.__class__.__name__}: {exc} "
+            f"error: unexpected {exc.__class__.__name__}: {_one_line(exc)} "
             "(set CALLREC_DEBUG=1 for the traceback, and please report it)",
             markup=False,
         )

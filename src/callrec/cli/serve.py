@@ -55,6 +55,12 @@ def serve(
     deny_ips: str = _env_option(
         "", "--deny-ips", "CALLREC_DENY_IPS", "CIDRs that always get -2 (comma-separated)."
     ),
+    redis_url: str = _env_option(
+        "",
+        "--redis-url",
+        "CALLREC_REDIS_URL",
+        "Redis for state shared by all server processes (lockout); unset: in-process memory.",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -66,6 +72,7 @@ def serve(
         "CALLREC_LOCKOUT_SECONDS": lockout_seconds,
         "CALLREC_TRUSTED_PROXIES": trusted_proxies,
         "CALLREC_DENY_IPS": deny_ips,
+        "CALLREC_REDIS_URL": redis_url,
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
