@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TypeVar
 
 import typer
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
-from callrec.cli.common import engine, out, print_json
+from callrec.cli.common import database, out, print_json
 from callrec.store import accounts
 from callrec.wire.times import datetime_from_micros
 
@@ -22,17 +21,8 @@ T = TypeVar("T")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 
 
-@contextmanager
-def _engine() -> Iterator[Engine]:
-    target = engine()
-    try:
-        yield target
-    finally:
-        target.dispose()
-
-
 def _run(action: Callable[[Engine], T]) -> T:
-    with _engine() as target:
+    with database() as target:
         return action(target)
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from callrec.cli.common import engine, err, fail, out, print_json
+from callrec.cli.common import database, err, fail, out, print_json
 from callrec.ingest.items import SourceItem
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.ingest.runner import run_ingest
@@ -180,11 +180,8 @@ def import_cdrs(
     elif file.is_dir() and source_format is not SourceFormat.freeswitch:
         fail(f"{file} is a directory; only --format freeswitch imports directories")
     options = FreeswitchOptions(encode_values=not no_encode_values, keep_b_legs=keep_b_legs)
-    target = engine()
-    try:
+    with database() as target:
         report = _import(Pipeline(target), source_format, file, zone, options)
-    finally:
-        target.dispose()
     if as_json:
         print_json(report.as_json())
     else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -36,6 +38,16 @@ def engine(require_current_schema: bool = True) -> Engine:
         result.dispose()
         fail("the database schema is not current: run `callrec db upgrade` first")
     return result
+
+
+@contextmanager
+def database(require_current_schema: bool = True) -> Iterator[Engine]:
+    """The configured database for one command, its connections closed afterwards."""
+    target = engine(require_current_schema)
+    try:
+        yield target
+    finally:
+        target.dispose()
 
 
 def print_json(value: Any) -> None:

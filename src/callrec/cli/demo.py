@@ -9,7 +9,7 @@ import typer
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from callrec.cli.common import engine, out
+from callrec.cli.common import database, out
 from callrec.demo.generator import (
     DECK_EFFECTIVE_US,
     DEMO_CURRENCY,
@@ -69,8 +69,7 @@ def demo(
     The demo (quote currency EUR) gets a key, four numbers, a rate deck, an exchange rate and
     a month of raw CDRs that go through routing and rating, if the database has no workspace.
     """
-    target = engine()
-    try:
+    with database() as target:
         with target.connect() as conn:
             has_workspaces = conn.execute(select(func.count()).select_from(workspaces)).scalar()
         if not has_workspaces:
@@ -89,8 +88,6 @@ def demo(
                     call_records.c.workspace_id == ws.id
                 )
             ).scalar()
-    finally:
-        target.dispose()
     if not keys:
         out.print("the demo workspace has no enabled API key", markup=False)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from callrec.cli.common import engine, out, print_json
+from callrec.cli.common import database, out, print_json
 from callrec.store import ingest_sources
 from callrec.wire.times import datetime_from_micros
 
@@ -42,13 +42,10 @@ def create(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an ingest source; its password (= Bearer token) is shown once, here."""
-    target = engine()
-    try:
+    with database() as target:
         created = ingest_sources.create_source(
             target, name, encode_values=not no_encode_values, skip_b_legs=not keep_b_legs
         )
-    finally:
-        target.dispose()
     source, secret = created.source, created.secret
     if as_json:
         print_json(
@@ -69,11 +66,8 @@ def create(
 @app.command("list")
 def list_sources(as_json: bool = JSON_OPTION) -> None:
     """List ingest sources (secrets are never shown again)."""
-    target = engine()
-    try:
+    with database() as target:
         sources = ingest_sources.list_sources(target)
-    finally:
-        target.dispose()
     if as_json:
         print_json([_source_json(s) for s in sources])
         return
@@ -91,11 +85,8 @@ def list_sources(as_json: bool = JSON_OPTION) -> None:
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    target = engine()
-    try:
+    with database() as target:
         ingest_sources.set_source_enabled(target, name, enabled)
-    finally:
-        target.dispose()
     out.print(f"ingest source {name} {'enabled' if enabled else 'disabled'}", markup=False)
 
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from callrec.cli.common import engine, fail, out, print_json
+from callrec.cli.common import database, fail, out, print_json
 from callrec.store.purge import purge as purge_records
 from callrec.wire.times import TimeFormatError, datetime_from_micros, parse_date_or_instant
 
@@ -34,11 +34,8 @@ def purge(
         and not typer.confirm(f"Remove all call records that started before {shown}?")
     ):
         fail("nothing removed")
-    target = engine()
-    try:
+    with database() as target:
         report = purge_records(target, before_us)
-    finally:
-        target.dispose()
     if as_json:
         print_json({"before": shown, **report.as_json()})
         return

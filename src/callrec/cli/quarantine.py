@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from callrec.cli.common import engine, out, print_json
+from callrec.cli.common import database, out, print_json
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.store import quarantine
 from callrec.wire.times import datetime_from_micros
@@ -16,13 +16,9 @@ def unrouted(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """List quarantined CDRs: neither party is a number in any workspace's inventory."""
-    target = engine()
-    try:
-        with target.connect() as conn:
-            total = quarantine.count_unrouted(conn)
-            kept = quarantine.list_unrouted(conn, limit)
-    finally:
-        target.dispose()
+    with database() as target, target.connect() as conn:
+        total = quarantine.count_unrouted(conn)
+        kept = quarantine.list_unrouted(conn, limit)
     if as_json:
         print_json(
             {
@@ -57,17 +53,14 @@ def reprocess(
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of text."),
 ) -> None:
     """Route, rate and store quarantined CDRs whose number is now in the inventory."""
-    target = engine()
     report = IngestReport()
-    try:
+    with database() as target:
         pipeline = Pipeline(target)
         for chunk in quarantine.iter_unrouted(target):
             outcome = pipeline.process(chunk, release_routed=True)
             report.add(outcome)
         with target.connect() as conn:
             remaining = quarantine.count_unrouted(conn)
-    finally:
-        target.dispose()
     if as_json:
         print_json({"routed": report.accepted + report.duplicates, **report.as_json(),
                     "remaining": remaining})  # fmt: skip

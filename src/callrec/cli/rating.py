@@ -7,7 +7,7 @@ from collections import defaultdict
 import typer
 from rich.table import Table
 
-from callrec.cli.common import engine, err, fail, out, print_json
+from callrec.cli.common import database, err, fail, out, print_json
 from callrec.rating.deck import INCOMING, OUTGOING
 from callrec.rating.deck_csv import parse_deck_bytes
 from callrec.rating.fx import SETTLE_CURRENCY, FxRate
@@ -48,13 +48,10 @@ def rates_import(
         for error in errors:
             err.print(f"line {error.line}: {error.reason}", markup=False)
         fail(f"rate deck not imported: {len(errors)} bad line(s); nothing was stored")
-    target = engine()
-    try:
+    with database() as target:
         ws = get_workspace(target, workspace)
         with target.begin() as conn:
             stored = replace_deck_rows(conn, ws.id, rows)
-    finally:
-        target.dispose()
     if as_json:
         print_json({"imported": stored, "workspace": ws.name})
     else:
@@ -66,13 +63,10 @@ def rates_list(
     workspace: str = typer.Option(..., "--workspace"), as_json: bool = JSON_OPTION
 ) -> None:
     """Show a workspace's deck."""
-    target = engine()
-    try:
+    with database() as target:
         ws = get_workspace(target, workspace)
         with target.connect() as conn:
             deck = load_deck(conn, ws.id)
-    finally:
-        target.dispose()
     rows = sorted(deck.rows(), key=lambda r: (r.prefix, r.direction, r.effective_from_us))
     if as_json:
         print_json([
@@ -94,13 +88,10 @@ def rates_unrated(
     workspace: str = typer.Option(..., "--workspace"), as_json: bool = JSON_OPTION
 ) -> None:
     """Calls stored unrated (no deck row matched), grouped by direction and prefix."""
-    target = engine()
-    try:
+    with database() as target:
         ws = get_workspace(target, workspace)
         with target.connect() as conn:
             rows = unrated_records(conn, ws.id)
-    finally:
-        target.dispose()
     groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for row in rows:
         direction = OUTGOING if row.call_source == 3 else INCOMING
@@ -145,24 +136,16 @@ def fx_set(
         start = parse_date_or_instant(effective_from)
     except TimeFormatError as exc:
         fail(f"--from: {exc}")
-    target = engine()
-    try:
-        with target.begin() as conn:
-            set_fx_rate(conn, FxRate(code, start, value))
-    finally:
-        target.dispose()
+    with database() as target, target.begin() as conn:
+        set_fx_rate(conn, FxRate(code, start, value))
     out.print(f"{code} = {plain(value)} USD from {_iso(start)}", markup=False)
 
 
 @fx_app.command("list")
 def fx_list(as_json: bool = JSON_OPTION) -> None:
     """Show every exchange rate."""
-    target = engine()
-    try:
-        with target.connect() as conn:
-            rates = list_fx_rates(conn)
-    finally:
-        target.dispose()
+    with database() as target, target.connect() as conn:
+        rates = list_fx_rates(conn)
     if as_json:
         print_json(
             [
@@ -202,11 +185,8 @@ def rerate(
     start_us, end_us = _instant(start, "--from"), _instant(end, "--to")
     if end_us <= start_us:
         fail("--to must be later than --from")
-    target = engine()
-    try:
+    with database() as target:
         report = rerate_window(target, get_workspace(target, workspace), start_us, end_us)
-    finally:
-        target.dispose()
     if as_json:
         print_json(report.as_json())
         return

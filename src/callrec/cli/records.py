@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from callrec.cli.common import engine, err, fail, out, print_json
+from callrec.cli.common import database, err, fail, out, print_json
 from callrec.ingest.importer import ImportReport, import_priced_file
 from callrec.store.accounts import get_workspace
 
@@ -42,8 +42,7 @@ def import_records(
     Good lines land even when others are rejected; a callid already stored is a duplicate.
     Exits 1 when any line was rejected.
     """
-    target = engine()
-    try:
+    with database() as target:
         ws = get_workspace(target, workspace)
         if str(file) == "-":
             report = import_priced_file(target, ws.id, sys.stdin.buffer)
@@ -66,8 +65,6 @@ def import_records(
                 report = import_priced_file(
                     target, ws.id, handle, lambda size: progress.advance(task, size)
                 )
-    finally:
-        target.dispose()
     if as_json:
         print_json(report.as_json())
     else:
