@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
@@ -35,6 +36,8 @@ class MemoryFailureTracker:
         self._clock = clock
         self._max_tracked = max_tracked_ips
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
+        # Failures are recorded from the database thread and read on the event loop.
+        self._lock = threading.Lock()
 
     def _recent(self, ip: str) -> deque[float] | None:
         failures = self._failures.get(ip)
@@ -49,6 +52,10 @@ class MemoryFailureTracker:
         return failures
 
     def record_failure(self, ip: str) -> None:
+        with self._lock:
+            self._record(ip)
+
+    def _record(self, ip: str) -> None:
         failures = self._recent(ip)
         if failures is None:
             failures = self._failures[ip] = deque(maxlen=self._max_failures)
@@ -59,5 +66,6 @@ class MemoryFailureTracker:
         failures.append(self._clock())
 
     def is_locked_out(self, ip: str) -> bool:
-        failures = self._recent(ip)
-        return failures is not None and len(failures) >= self._max_failures
+        with self._lock:
+            failures = self._recent(ip)
+            return failures is not None and len(failures) >= self._max_failures

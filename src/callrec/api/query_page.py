@@ -11,13 +11,13 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.client_ip import client_ip
+from callrec.api.client_ip import IPAddress, client_ip
 from callrec.api.database import DatabaseRunner
-from callrec.api.guard import RequestGuard
+from callrec.api.guard import RequestGuard, SignedHeaders
 from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import records
-from callrec.store.accounts import KeyCredentials, lookup_credentials
+from callrec.store.accounts import lookup_credentials
 from callrec.wire.query import PageQuery, check_window, parse_page_query
 from callrec.wire.records import encode_failure, encode_page, render_record
 from callrec.wire.status import ContractError, Status, parameter_error
@@ -37,18 +37,30 @@ class ServiceState:
     pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
 
 
-def _credentials(database: DatabaseRunner, api_key: str) -> KeyCredentials | None:
-    with database.engine.connect() as conn:
-        return lookup_credentials(conn, api_key)
+def _authorized_page(
+    state: ServiceState,
+    ip: IPAddress | None,
+    signed: SignedHeaders,
+    parsed: PageQuery | ContractError,
+) -> tuple[PageQuery, int, list[tuple[Any, ...]]]:
+    """Everything that needs the database, in one trip to its thread and one snapshot.
 
-
-def _page(
-    database: DatabaseRunner, workspace_id: int, query: PageQuery
-) -> tuple[int, list[tuple[Any, ...]]]:
-    # Count and page in one transaction: one snapshot, so they never disagree.
-    with database.engine.connect() as conn, conn.begin():
-        start, end = query.start.micros, query.end.micros
-        return records.read_page(conn, workspace_id, start, end, query.offset, query.size)
+    The key is checked before the body's verdict is given (``parsed`` may be the body's
+    ``-22``), keeping the contract's order: a caller without the secret learns nothing about
+    its body. Count and page come from the same snapshot, so they never disagree.
+    """
+    settings = state.settings
+    with state.database.engine.connect() as conn, conn.begin():
+        credentials = lookup_credentials(conn, signed.api_key)
+        credentials = state.guard.verify(ip, signed, credentials)
+        if isinstance(parsed, ContractError):
+            raise parsed
+        check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
+        start, end = parsed.start.micros, parsed.end.micros
+        total, rows = records.read_page(
+            conn, credentials.workspace_id, start, end, parsed.offset, parsed.size
+        )
+    return parsed, total, rows
 
 
 def _is_json_media_type(content_type: str | None) -> bool:
@@ -73,6 +85,13 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
+async def _parsed_body(request: Request) -> PageQuery | ContractError:
+    try:
+        return parse_page_query(await _read_body(request))
+    except ContractError as error:
+        return error
+
+
 def _json(body: bytes) -> Response:
     return Response(body, media_type=JSON_MEDIA_TYPE)
 
@@ -87,13 +106,8 @@ async def query_page(request: Request) -> Response:
             settings.trusted_proxies,
         )
         signed = state.guard.precheck(ip, request.headers, int(time.time()))
-        credentials = await state.database.run(_credentials, state.database, signed.api_key)
-        credentials = state.guard.verify(ip, signed, credentials)
-        query = parse_page_query(await _read_body(request))
-        check_window(query, settings.max_window_days, settings.lookback_days, now_micros())
-        total, rows = await state.database.run(
-            _page, state.database, credentials.workspace_id, query
-        )
+        parsed = await _parsed_body(request)
+        query, total, rows = await state.database.run(_authorized_page, state, ip, signed, parsed)
         offset = query.start.offset_seconds
         page = [render_record(row, offset) for row in rows]
         return _json(encode_page(total, query.size, query.current, page))
