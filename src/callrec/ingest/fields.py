@@ -19,13 +19,16 @@ class FieldError(ValueError):
 
 def text(item: dict[str, Any], field: str, *, required: bool, max_length: int = 256) -> str | None:
     value = item.get(field)
-    if value is None or value == "":
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise FieldError(field, "must be a string")
+        value = str(value).strip()
+    if not value:  # absent, null, or only blanks
         if required:
             raise FieldError(field, "is required")
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int):
-        raise FieldError(field, "must be a string")
-    value = str(value).strip()
+    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse the item, not the batch
+        raise FieldError(field, "must not contain NUL characters")
     if len(value) > max_length:
         raise FieldError(field, f"is longer than {max_length} characters")
     return value
@@ -43,10 +46,14 @@ def integer(item: dict[str, Any], field: str, minimum: int = 0) -> int:
         raise FieldError(field, "is required")
     if isinstance(value, bool):
         raise FieldError(field, "must be an integer, got a boolean")
+    # Anything with more than 10 digits is out of range: say so without building a huge int
+    # (int("9" * 5000) raises, int(Decimal("1E+99999999")) runs for minutes).
+    out_of_range = 2**31
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
+        digits = value.lstrip("0")
+        value = int(digits or "0") if len(digits) <= 10 else out_of_range
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        value = int(value) if value.adjusted() <= 10 else out_of_range
     if not isinstance(value, int):
         raise FieldError(field, "must be an integer")
     if value < minimum or value > 2**31 - 1:

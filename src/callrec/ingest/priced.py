@@ -28,9 +28,12 @@ from callrec.phone import NumberFormatError, normalise_number
 from callrec.rating.billing import BillingError, ChargedPeriod
 from callrec.store.accounts import NUMBER_TYPES, normalise_currency
 from callrec.store.errors import InvalidValue
-from callrec.wire.money import MoneyError, to_micros
+from callrec.wire.money import MoneyError, plain, to_micros
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
+# Rates are stored as text of at most 40 characters (money's bounds are to_micros's).
+# A value beyond them is the item's fault and must not fail the batch it travels in.
+MAX_RATE_CHARACTERS = 40
 
 
 class ItemRejected(ValueError):
@@ -54,6 +57,10 @@ def _rate(item: dict[str, Any], field: str) -> Decimal | None:
     value = decimal(item, field, required=False)
     if value is not None and value < 0:
         raise FieldError(field, "must not be negative")
+    if value is not None and (
+        abs(value.adjusted()) > MAX_RATE_CHARACTERS or len(plain(value)) > MAX_RATE_CHARACTERS
+    ):
+        raise FieldError(field, f"is longer than {MAX_RATE_CHARACTERS} characters")
     return value
 
 

@@ -10,6 +10,9 @@ MICRO = Decimal("0.000001")
 # single half-up rounding the contract asks for.
 EXACT = Context(prec=120, rounding=ROUND_HALF_UP)
 _MICROS_PER_UNIT = 1_000_000
+# Storage keeps money as signed 64-bit micro-units: at most 9223372036854.775807.
+MAX_MICROS = 2**63 - 1
+MAX_UNITS_DIGITS = 12  # Decimal.adjusted() of the largest storable amount
 
 
 class MoneyError(ValueError):
@@ -22,11 +25,35 @@ def round6(value: Decimal) -> Decimal:
 
 
 def to_micros(value: Decimal) -> int:
-    """Exact conversion; a value with more than 6 decimal places is an error, not a rounding."""
-    scaled = EXACT.multiply(value, _MICROS_PER_UNIT)
-    if scaled != scaled.to_integral_value():
-        raise MoneyError(f"{plain(value)} has more than 6 decimal places")
-    return int(scaled)
+    """Exact conversion; a value with more than 6 decimal places is an error, not a rounding,
+    and so is one beyond what storage holds (signed 64-bit micro-units).
+
+    Works on the digits, not through a context: no exponent can round, underflow or overflow.
+    """
+    if not value.is_finite():
+        raise MoneyError(f"{value} is not a finite number")
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    text = "".join(map(str, digits)).lstrip("0")
+    if not text:
+        return 0
+    if value.adjusted() > MAX_UNITS_DIGITS:
+        raise MoneyError(f"{_shown(value)} is too large for money")
+    shift = exponent + 6
+    if shift < 0:  # digits past the 6th place: they must all be zeros
+        if text[shift:].strip("0"):
+            raise MoneyError(f"{_shown(value)} has more than 6 decimal places")
+        text, shift = text[:shift] or "0", 0
+    micros = int(text) * 10**shift
+    if micros > MAX_MICROS:
+        raise MoneyError(f"{_shown(value)} is too large for money")
+    return -micros if sign else micros
+
+
+def _shown(value: Decimal) -> str:
+    """A value for a message: plain notation, unless that would run to pages."""
+    short = abs(value.adjusted()) <= 40 and len(value.as_tuple().digits) <= 40
+    return plain(value) if short else str(value)
 
 
 def from_micros(micros: int) -> Decimal:
