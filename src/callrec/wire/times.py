@@ -71,9 +71,26 @@ def parse_iso_instant(text: str) -> Instant:
     return Instant(micros=micros, offset_seconds=offset_seconds, rounded_up_nanos=-nanos % 1000)
 
 
+_DAY_SECONDS = 86_400
+_HOURS_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS = tuple(f"{second:02d}" for second in range(60))
+_dates: dict[int, str] = {}
+
+
 def render_local(micros: int, offset_seconds: int) -> str:
-    """``yyyy-MM-dd HH:mm:ss`` of the instant in the given UTC offset (seconds truncated)."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(micros // 1_000_000 + offset_seconds))
+    """``yyyy-MM-dd HH:mm:ss`` of the instant in the given UTC offset (seconds truncated).
+
+    Called twice per record on the query path, so the date part is cached per day and the
+    time of day assembled from small tables instead of strftime.
+    """
+    day, second_of_day = divmod(micros // 1_000_000 + offset_seconds, _DAY_SECONDS)
+    date = _dates.get(day)
+    if date is None:
+        date = time.strftime("%Y-%m-%d ", time.gmtime(day * _DAY_SECONDS))
+        if len(_dates) < 100_000:
+            _dates[day] = date
+    minute, second = divmod(second_of_day, 60)
+    return date + _HOURS_MINUTES[minute] + _SECONDS[second]
 
 
 def micros_from_datetime(value: datetime) -> int:
