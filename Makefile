@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench bench-full bench-wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,25 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
+
+## bench: every benchmark of issue 6, quick mode (200k calls, a few minutes);
+## BENCH_MODE=full (or make bench-full) for 10M calls. Results in bench/results/.
+BENCH_MODE ?= quick
+bench: $(VENV)/.installed bench-wrk
+	BENCH_MODE=$(BENCH_MODE) $(BIN)/python -m bench.run
+
+bench-full: $(VENV)/.installed bench-wrk
+	BENCH_MODE=full $(BIN)/python -m bench.run
+
+# The load generator: the Debian package, installed when missing and running as root.
+bench-wrk:
+	@command -v wrk >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; \
+	else \
+		echo "make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk" >&2; \
+		exit 1; \
+	fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""Every benchmark of issue 6 on SQLite, and on PostgreSQL when reachable: the queryPage
+cases under wrk load and rated ingest, each figure beside a baseline from the same run.
+
+    make bench                  # quick mode (200k calls): a few minutes
+    make bench-full             # BENCH_MODE=full: 10M calls (the first run builds the data)
+    .venv/bin/python -m bench.run --mode quick --backend sqlite --profile
+
+Writes bench/results/<date>-<backend>.json and .md (quick mode: <date>-<backend>-quick.*).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bench import ingest_bench, query_bench
+from bench.common import Stopwatch, backends
+from bench.modes import MODES, mode_from_env
+from bench.report import Figure, Goal, figure_line
+from bench.results import results_path, write_results
+from bench.wrk import WrkMissing, wrk_path
+
+INGEST_GOAL = Goal("ratio_at_least", ingest_bench.GOAL, f">= {ingest_bench.GOAL} x raw insert")
+
+
+def ingest_figure(ingest: dict[str, Any]) -> Figure:
+    return Figure(
+        case="f",
+        name=f"rated ingest of {ingest['cdrs']:,} raw CDRs",
+        value=ingest["rated_per_second"],
+        unit="rows/s",
+        baseline_name="raw executemany",
+        baseline=ingest["raw_insert_per_second"],
+        goal=INGEST_GOAL,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=sorted(MODES), help="default: $BENCH_MODE or quick")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--connections", type=int, default=query_bench.CONNECTIONS)
+    parser.add_argument("--rebuild", action="store_true", help="rebuild the cached datasets")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server under load")
+    parser.add_argument("--skip-ingest", action="store_true", help="only the query cases")
+    args = parser.parse_args(argv)
+    mode = MODES[args.mode] if args.mode else mode_from_env()
+    try:
+        wrk_path()
+    except WrkMissing as missing:
+        print(missing, file=sys.stderr)
+        return 2
+    with Stopwatch() as everything:
+        for backend in args.backend or backends():
+            print(f"== {backend}, {mode.name} mode ({mode.calls:,} calls)", flush=True)
+            profile_to = results_path(backend, mode, "profile.txt") if args.profile else None
+            result = query_bench.run(backend, mode, args.connections, args.rebuild, profile_to)
+            if not args.skip_ingest:
+                print(
+                    f"  rated ingest of {mode.ingest_calls:,} CDRs vs raw executemany", flush=True
+                )
+                result["ingest"] = ingest_bench.run(backend, mode.ingest_calls)
+                figure = ingest_figure(result["ingest"]).as_json()
+                print(figure_line(figure), flush=True)
+                result["figures"].append(figure)
+            json_path, markdown_path = write_results(result)
+            print(f"  -> {json_path.relative_to(json_path.parents[2])}, {markdown_path.name}")
+    print(f"done in {everything.seconds:,.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
