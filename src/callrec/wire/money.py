@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import (
+    ROUND_HALF_UP,
+    Clamped,
+    Context,
+    Decimal,
+    Inexact,
+    InvalidOperation,
+    Overflow,
+    Underflow,
+)
 
 MICRO = Decimal("0.000001")
 # Arithmetic on money uses this context: wide enough that sums, products and quotients of any
@@ -24,12 +33,26 @@ def round6(value: Decimal) -> Decimal:
     return value.quantize(MICRO, rounding=ROUND_HALF_UP, context=EXACT)
 
 
+# Traps every inexact or impossible step: the fast path of to_micros either is exact or raises.
+_STRICT = Context(prec=40, traps=[Inexact, InvalidOperation, Overflow, Underflow, Clamped])
+_MILLION = Decimal(_MICROS_PER_UNIT)
+
+
 def to_micros(value: Decimal) -> int:
     """Exact conversion; a value with more than 6 decimal places is an error, not a rounding,
-    and so is one beyond what storage holds (signed 64-bit micro-units).
+    and so is one beyond what storage holds (signed 64-bit micro-units)."""
+    try:
+        micros = int(_STRICT.multiply(value.quantize(MICRO, context=_STRICT), _MILLION))
+    except (ArithmeticError, ValueError):  # ValueError: int() of a quiet NaN
+        return _to_micros_by_digits(value)  # says precisely what is wrong, or converts
+    if abs(micros) > MAX_MICROS:
+        raise MoneyError(f"{_shown(value)} is too large for money")
+    return micros
 
-    Works on the digits, not through a context: no exponent can round, underflow or overflow.
-    """
+
+def _to_micros_by_digits(value: Decimal) -> int:
+    """Works on the digits, not through a context: no exponent can round, underflow or
+    overflow, however absurd the value."""
     if not value.is_finite():
         raise MoneyError(f"{value} is not a finite number")
     sign, digits, exponent = value.as_tuple()
