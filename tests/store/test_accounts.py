@@ -83,3 +83,15 @@ def test_numbers_are_normalised_unique_and_typed(engine: Engine) -> None:
             accounts.add_number(engine, bad, "acme")
     assert accounts.list_numbers(engine, "beta") == []
     assert accounts.list_numbers(engine) == [added]
+
+
+def test_names_longer_than_their_columns_are_refused_alike_on_every_backend(
+    engine: Engine,
+) -> None:
+    accounts.create_workspace(engine, "w" * 200)
+    with pytest.raises(InvalidValue, match="at most 200 characters"):
+        accounts.create_workspace(engine, "w" * 201)
+    accounts.add_number(engine, "915027021995", "w" * 200, app_id="a" * 64)
+    with pytest.raises(InvalidValue, match="at most 64 characters"):
+        accounts.add_number(engine, "915027021996", "w" * 200, app_id="a" * 65)
+    assert [n.number for n in accounts.list_numbers(engine)] == ["915027021995"]

@@ -18,14 +18,31 @@ from callrec.model import RawCdr
 from callrec.rating.billing import ChargedPeriod
 from callrec.rating.deck import RateRow
 from callrec.rating.rerate import rerate
-from callrec.store import accounts
+from callrec.store import accounts, records
 from callrec.store.purge import purge
+from callrec.store.push_batches import (
+    claim_batch,
+    list_parked,
+    mark_delivered,
+    mark_failed,
+    queue_status,
+    retry_parked,
+)
+from callrec.store.push_targets import set_push_target
 from callrec.store.rating_data import replace_deck_rows
 from callrec.store.records import count_window, insert_records, page_rows
 from callrec.wire.times import parse_iso_instant
 from tests.helpers import make_record
 
-TENANT_TABLES = {"call_records", "call_record_ids", "call_counts", "rate_deck"}
+TENANT_TABLES = {
+    "call_records",
+    "call_record_ids",
+    "call_counts",
+    "rate_deck",
+    "push_targets",
+    "push_outbox",
+    "push_batches",
+}
 REFERENCE_TABLES = {
     "workspaces",
     "api_keys",
@@ -36,7 +53,7 @@ REFERENCE_TABLES = {
     "alembic_version",
 }
 _TENANT_REFERENCE = re.compile(
-    r"\b(?:FROM|JOIN|INTO|UPDATE)\s+(call_records|call_record_ids|call_counts|rate_deck)\b", re.I
+    rf"\b(?:FROM|JOIN|INTO|UPDATE)\s+({'|'.join(sorted(TENANT_TABLES))})\b", re.I
 )
 _WORKSPACE_FILTER = re.compile(r"\bworkspace_id\s*(?:=|IN\b)", re.I)
 
@@ -75,6 +92,7 @@ def test_every_statement_on_tenant_data_names_a_workspace(engine: Engine) -> Non
     def capture(_conn, _cursor, statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
         statements.append(statement)
 
+    set_push_target(engine, "acme", "http://receiver.invalid/hook", None)
     start = _at("2024-03-10T10:00:00Z")
     with engine.begin() as conn:
         replace_deck_rows(
@@ -88,6 +106,15 @@ def test_every_statement_on_tenant_data_names_a_workspace(engine: Engine) -> Non
         count_window(conn, ws.id, start - 10**10, start + 10**10)
         page_rows(conn, ws.id, start - 10**10, start + 10**10, 0, 10)
     rerate(engine, ws, start - 10**10, start + 10**10)
+    pushed = claim_batch(engine, ws.id, start, 10**6, 100)  # the delivery worker's statements
+    assert pushed is not None
+    mark_failed(engine, pushed, "HTTP 500", start, None)
+    list_parked(engine, "acme")
+    retry_parked(engine, "acme", None, start)
+    pushed = claim_batch(engine, ws.id, start, 10**6, 100)
+    assert pushed is not None
+    mark_delivered(engine, pushed, start)
+    queue_status(engine, "acme", start)
     purge(engine, _at("2024-03-10T09:30:00Z"))
     event.remove(engine, "before_cursor_execute", capture)
 
@@ -101,3 +128,11 @@ def test_every_statement_on_tenant_data_names_a_workspace(engine: Engine) -> Non
     assert offenders == []
     inserts = [s for s in tenant_statements if s.lstrip().upper().startswith("INSERT")]
     assert all("workspace_id" in s for s in inserts)
+
+
+def test_statements_run_on_the_driver_directly_name_a_workspace() -> None:
+    """These bypass SQLAlchemy's events, so the workflow above cannot see them."""
+    assert records.DRIVER_STATEMENTS
+    for statement in records.DRIVER_STATEMENTS:
+        assert _TENANT_REFERENCE.search(statement), statement
+        assert _WORKSPACE_FILTER.search(statement), statement

@@ -23,6 +23,8 @@ from callrec.api.lockout_redis import RedisFailureTracker
 from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
 from callrec.ingest.pipeline import Pipeline
+from callrec.push.settings import PushSettings
+from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
 from callrec.store.migrate import is_current
@@ -48,7 +50,9 @@ def failure_tracker(settings: Settings) -> FailureTracker:
     return MemoryFailureTracker(settings.lockout_failures, settings.lockout_seconds)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
+    """The app; with ``push`` (and ``push.in_serve``) it also runs a push delivery worker."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
@@ -60,9 +64,12 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.callrec = ServiceState(
             settings, database, RequestGuard(settings, failures), Pipeline(engine)
         )
+        pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
             yield
         finally:
+            if pusher is not None:
+                await pusher.stop()
             database.close()
 
     app = FastAPI(
@@ -118,4 +125,4 @@ def create_app(settings: Settings) -> FastAPI:
 
 def create_app_from_env() -> FastAPI:
     """The factory uvicorn workers import: every setting comes from CALLREC_* variables."""
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env(), PushSettings.from_env())

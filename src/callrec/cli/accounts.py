@@ -35,6 +35,7 @@ def _workspace_json(ws: accounts.Workspace) -> dict[str, object]:
         "name": ws.name,
         "enabled": ws.enabled,
         "currency": ws.currency,
+        "timeZone": ws.time_zone,
         "created": _created(ws.created_us),
     }
 
@@ -43,14 +44,16 @@ def _workspace_json(ws: accounts.Workspace) -> dict[str, object]:
 def workspace_create(
     name: str,
     currency: str = typer.Option("USD", help="Quote currency (ISO 4217)."),
+    tz: str = typer.Option("UTC", "--tz", help="IANA time zone of pushed records' times."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create a workspace."""
-    ws = _run(lambda e: accounts.create_workspace(e, name, currency))
+    ws = _run(lambda e: accounts.create_workspace(e, name, currency, tz))
     if as_json:
         print_json(_workspace_json(ws))
     else:
-        out.print(f"created workspace {ws.name} (quote currency {ws.currency})", markup=False)
+        zone = "" if ws.time_zone == "UTC" else f", time zone {ws.time_zone}"
+        out.print(f"created workspace {ws.name} (quote currency {ws.currency}{zone})", markup=False)
 
 
 @workspace_app.command("disable")
@@ -74,9 +77,15 @@ def workspace_list(as_json: bool = JSON_OPTION) -> None:
     if as_json:
         print_json([_workspace_json(ws) for ws in rows])
         return
-    table = Table("name", "enabled", "currency", "created")
+    table = Table("name", "enabled", "currency", "created", "time zone")
     for ws in rows:
-        table.add_row(ws.name, "yes" if ws.enabled else "no", ws.currency, _created(ws.created_us))
+        table.add_row(
+            ws.name,
+            "yes" if ws.enabled else "no",
+            ws.currency,
+            _created(ws.created_us),
+            ws.time_zone,
+        )
     out.print(table)
 
 

@@ -8,6 +8,7 @@ import sys
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from typer.exceptions import TyperException
 
 from callrec.cli import (
     accounts,
@@ -17,6 +18,7 @@ from callrec.cli import (
     fetch,
     ingest_sources,
     purge,
+    push,
     quarantine,
     query,
     rating,
@@ -69,6 +71,7 @@ app.command("purge")(purge.purge)
 app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
 app.command("summary")(summary.summary)
+app.add_typer(push.app, name="push")
 
 
 def _one_line(message: object) -> str:
@@ -79,7 +82,17 @@ def _one_line(message: object) -> str:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        app(standalone_mode=True)
+        code = app(standalone_mode=False)
+    except TyperException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `callrec key` alone: show the help
+            err.print(str(exc), markup=False)
+            sys.exit(exc.exit_code)
+        # Usage errors (a missing option, an unknown command) as one line, not a box.
+        err.print(f"error: {_one_line(exc.format_message())} (see --help)", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("aborted", markup=False)
+        sys.exit(1)
     except CliError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(exc.exit_code)
@@ -103,3 +116,4 @@ def main() -> None:
             markup=False,
         )
         sys.exit(70)
+    sys.exit(code if isinstance(code, int) else 0)

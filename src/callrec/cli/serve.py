@@ -8,6 +8,7 @@ import typer
 import uvicorn
 
 from callrec.cli.common import engine, err
+from callrec.push.settings import PushSettings
 from callrec.settings import Settings
 
 
@@ -61,6 +62,12 @@ def serve(
         "CALLREC_REDIS_URL",
         "Redis for state shared by all server processes (lockout); unset: in-process memory.",
     ),
+    push_worker: bool = _env_option(
+        True,
+        "--push-worker/--no-push-worker",
+        "CALLREC_PUSH_IN_SERVE",
+        "Run a push delivery worker in each server process (docs/push.md).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -73,10 +80,12 @@ def serve(
         "CALLREC_TRUSTED_PROXIES": trusted_proxies,
         "CALLREC_DENY_IPS": deny_ips,
         "CALLREC_REDIS_URL": redis_url,
+        "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
         os.environ[variable] = "" if value is None else str(value)
+    PushSettings.from_env()
     Settings.from_env()  # reject bad values here, with the variable's name, before starting
     engine().dispose()  # and a database that is unreachable or not migrated
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)

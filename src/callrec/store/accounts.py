@@ -7,6 +7,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -14,12 +15,14 @@ from sqlalchemy.exc import IntegrityError
 
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.settings import IPNetwork
-from callrec.store.dialect import chunks_for, is_one_of
+from callrec.store.dialect import chunks_for, driver_rows, is_one_of
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.schema import api_keys, numbers, workspaces
 from callrec.wire.times import now_micros
 
 NUMBER_TYPES = ("MOBILE", "FIXED")
+MAX_WORKSPACE_NAME = 200  # workspaces.name
+MAX_APP_ID = 64  # numbers.app_id
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -31,6 +34,7 @@ class Workspace:
     enabled: bool
     currency: str
     created_us: int
+    time_zone: str = "UTC"  # IANA zone pushed records' times are rendered in
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ class KeyCredentials:
     allow_ips: tuple[IPNetwork, ...]
     workspace_id: int
     workspace_enabled: bool
+    records_revision: int
 
 
 def _networks(text: str) -> tuple[IPNetwork, ...]:
@@ -74,30 +79,52 @@ def normalise_currency(code: str) -> str:
     return upper
 
 
-def create_workspace(engine: Engine, name: str, currency: str = "USD") -> Workspace:
+def normalise_time_zone(name: str) -> str:
+    name = name.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidValue(
+            f"time zone {name!r} is not an IANA time zone name (e.g. UTC, Asia/Kolkata)"
+        ) from exc
+    return name
+
+
+def create_workspace(
+    engine: Engine, name: str, currency: str = "USD", time_zone: str = "UTC"
+) -> Workspace:
     name = name.strip()
     if not name:
         raise InvalidValue("a workspace needs a name")
+    if len(name) > MAX_WORKSPACE_NAME:  # the column's size: the same refusal on every backend
+        raise InvalidValue(f"a workspace name has at most {MAX_WORKSPACE_NAME} characters")
     currency = normalise_currency(currency)
+    time_zone = normalise_time_zone(time_zone)
     created = now_micros()
     try:
         with engine.begin() as conn:
             result = conn.execute(
                 insert(workspaces)
-                .values(name=name, enabled=True, currency=currency, created_us=created)
+                .values(
+                    name=name,
+                    enabled=True,
+                    currency=currency,
+                    created_us=created,
+                    time_zone=time_zone,
+                )
                 .returning(workspaces.c.id)
             )
             workspace_id = result.scalar_one()
     except IntegrityError as exc:
         raise AlreadyExists(f"workspace {name!r} already exists") from exc
-    return Workspace(workspace_id, name, True, currency, created)
+    return Workspace(workspace_id, name, True, currency, created, time_zone)
 
 
 def _workspace(conn: Connection, name: str) -> Workspace:
     row = conn.execute(select(workspaces).where(workspaces.c.name == name)).one_or_none()
     if row is None:
         raise NotFound(f"no workspace named {name!r}")
-    return Workspace(row.id, row.name, row.enabled, row.currency, row.created_us)
+    return Workspace(row.id, row.name, row.enabled, row.currency, row.created_us, row.time_zone)
 
 
 def get_workspace(engine: Engine, name: str) -> Workspace:
@@ -108,7 +135,7 @@ def get_workspace(engine: Engine, name: str) -> Workspace:
 def list_workspaces(engine: Engine) -> list[Workspace]:
     with engine.connect() as conn:
         rows = conn.execute(select(workspaces).order_by(workspaces.c.name)).all()
-    return [Workspace(r.id, r.name, r.enabled, r.currency, r.created_us) for r in rows]
+    return [Workspace(r.id, r.name, r.enabled, r.currency, r.created_us, r.time_zone) for r in rows]
 
 
 def set_workspace_enabled(engine: Engine, name: str, enabled: bool) -> None:
@@ -200,28 +227,28 @@ def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
     ]
 
 
+_CREDENTIALS_SQL = (
+    "SELECT k.api_key, k.secret, k.enabled, k.allow_ips, k.workspace_id, w.enabled, "
+    "w.records_revision "
+    f"FROM {api_keys.name} k JOIN {workspaces.name} w ON w.id = k.workspace_id "
+    "WHERE k.api_key = ?"
+)
+
+
 def lookup_credentials(conn: Connection, api_key: str) -> KeyCredentials | None:
-    row = conn.execute(
-        select(
-            api_keys.c.api_key,
-            api_keys.c.secret,
-            api_keys.c.enabled,
-            api_keys.c.allow_ips,
-            api_keys.c.workspace_id,
-            workspaces.c.enabled.label("workspace_enabled"),
-        )
-        .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
-        .where(api_keys.c.api_key == api_key)
-    ).one_or_none()
-    if row is None:
+    """One indexed lookup per API request, on the driver directly (see driver_rows)."""
+    rows = driver_rows(conn, _CREDENTIALS_SQL, (api_key,))
+    if not rows:
         return None
+    key, secret, key_enabled, allow_ips, workspace_id, workspace_enabled, revision = rows[0]
     return KeyCredentials(
-        api_key=row.api_key,
-        secret=row.secret,
-        key_enabled=row.enabled,
-        allow_ips=_networks(row.allow_ips),
-        workspace_id=row.workspace_id,
-        workspace_enabled=row.workspace_enabled,
+        api_key=key,
+        secret=secret,
+        key_enabled=bool(key_enabled),
+        allow_ips=_networks(allow_ips),
+        workspace_id=workspace_id,
+        workspace_enabled=bool(workspace_enabled),
+        records_revision=revision,
     )
 
 
@@ -240,6 +267,8 @@ def add_number(
         number_type = number_type.upper()
         if number_type not in NUMBER_TYPES:
             raise InvalidValue(f"--type must be MOBILE or FIXED, got {number_type!r}")
+    if app_id is not None and len(app_id) > MAX_APP_ID:
+        raise InvalidValue(f"--app-id has at most {MAX_APP_ID} characters")
     try:
         with engine.begin() as conn:
             ws = _workspace(conn, workspace)

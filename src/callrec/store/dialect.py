@@ -7,11 +7,12 @@ change here, not a rewrite.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, Table, any_, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import ARRAY, TypeEngine
 
@@ -113,3 +114,35 @@ def is_one_of(
     if conn.dialect.name == "postgresql":
         return column == any_(literal(values, ARRAY(String)))
     return column.in_(values)
+
+
+_Selected = TypeVar("_Selected", bound=Select[Any])
+
+
+def skipping_locked_rows(conn: Connection, query: _Selected) -> _Selected:
+    """Lock the rows a claim selects, passing over rows another transaction has locked.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers each take different rows
+    instead of queueing behind each other. SQLite has no row locks: a claim there runs in a
+    ``write_transaction`` (``BEGIN IMMEDIATE``), which already makes it the only writer.
+    """
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True)
+    return query
+
+
+def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` (written with ``?`` placeholders) on the driver's own cursor, inside the
+    connection's transaction, and return plain tuples.
+
+    For the query path's few hot statements only: there SQLAlchemy's statement compilation
+    and row objects cost more than the query itself.
+    """
+    if conn.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()

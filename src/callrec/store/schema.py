@@ -48,6 +48,11 @@ workspaces = Table(
     Column("created_us", BigInteger, nullable=False),
     # Bumped by every rate-deck import, so ingest processes know when to reload the deck.
     Column("rating_revision", Integer, nullable=False, default=0, server_default="0"),
+    # Bumped in every transaction that changes the workspace's records (insert, rerate,
+    # purge): API processes cache rendered pages under it, so a change retires them at once.
+    Column("records_revision", BigInteger, nullable=False, default=0, server_default="0"),
+    # IANA zone that pushed records' times are rendered in (queryPage uses the request's).
+    Column("time_zone", String(64), nullable=False, default="UTC", server_default="UTC"),
 )
 
 api_keys = Table(
@@ -197,4 +202,63 @@ ingest_sources = Table(
     Column("skip_b_legs", Boolean, nullable=False, default=True),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_us", BigInteger, nullable=False),
+)
+
+
+push_targets = Table(
+    "push_targets",
+    metadata,
+    # Where a workspace's new records are pushed (callrec.push); one URL per workspace.
+    Column("workspace_id", Integer, ForeignKey("workspaces.id"), primary_key=True),
+    Column("url", Text, nullable=False),
+    # HMAC key for the push signature; must be known to sign, so it is stored as given.
+    Column("secret", String(200), nullable=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    # The workspace's last batch number: batches are numbered 1, 2, ... per workspace.
+    Column("batch_sequence", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("delivered_records", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("last_success_us", BigInteger, nullable=True),
+    Column("last_failure_us", BigInteger, nullable=True),
+    Column("last_error", Text, nullable=True),
+)
+
+push_outbox = Table(
+    "push_outbox",
+    metadata,
+    # One row per record waiting to be pushed, written in the transaction that stored the
+    # record. batch_number is NULL until a worker gathers the row into a batch.
+    Column("workspace_id", Integer, nullable=False),
+    Column("callid", byte_ordered_text(128), nullable=False),
+    Column("enqueued_us", BigInteger, nullable=False),
+    Column("batch_number", BigInteger, nullable=True),
+    PrimaryKeyConstraint("workspace_id", "callid"),
+    # A workspace's unbatched rows, oldest first; a batch's rows.
+    Index("ix_push_outbox_batch", "workspace_id", "batch_number", "enqueued_us", "callid"),
+    sqlite_with_rowid=False,
+)
+
+push_batches = Table(
+    "push_batches",
+    metadata,
+    # Up to 100 records sent together, retried together under one delivery id. Deleted once
+    # delivered; parked after the last failed try until `callrec push retry`.
+    Column("workspace_id", Integer, nullable=False),
+    Column("batch_number", BigInteger, nullable=False),
+    Column("delivery_id", String(36), nullable=False),  # a UUID, the same on every try
+    Column("state", String(8), nullable=False),  # pending | parked
+    Column("record_count", Integer, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_us", BigInteger, nullable=False),
+    # Claimed by the worker holding lease_token until lease_until_us; NULL when unclaimed.
+    Column("lease_until_us", BigInteger, nullable=True),
+    Column("lease_token", String(32), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("parked_us", BigInteger, nullable=True),
+    PrimaryKeyConstraint("workspace_id", "batch_number"),
+    # A workspace's due batches: one range probe, however many wait for a later try.
+    Index("ix_push_batches_due", "workspace_id", "state", "next_attempt_us"),
+    sqlite_with_rowid=False,
 )

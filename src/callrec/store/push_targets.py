@@ -1,0 +1,110 @@
+"""Push targets: the URL (and signing secret) each workspace's records are pushed to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from callrec.store.dialect import write_transaction
+from callrec.store.errors import NotFound
+from callrec.store.schema import push_targets, workspaces
+from callrec.wire.times import now_micros
+
+t = push_targets.c
+
+
+@dataclass(frozen=True, slots=True)
+class PushTarget:
+    workspace: str
+    url: str
+    signed: bool  # a secret is set; the secret itself is never read back out
+    enabled: bool
+    created_us: int
+    updated_us: int
+    delivered_records: int
+    last_success_us: int | None
+    last_failure_us: int | None
+    last_error: str | None
+
+
+def workspace_id_named(conn: Connection, name: str) -> int:
+    found = conn.execute(select(workspaces.c.id).where(workspaces.c.name == name)).scalar()
+    if found is None:
+        raise NotFound(f"no workspace named {name!r}")
+    return int(found)
+
+
+def _no_target(workspace: str) -> NotFound:
+    return NotFound(
+        f"workspace {workspace!r} has no push target; set one with "
+        f"`callrec push set --workspace {workspace} URL`"
+    )
+
+
+def _target(conn: Connection, workspace: str) -> PushTarget:
+    workspace_id = workspace_id_named(conn, workspace)
+    row = conn.execute(select(push_targets).where(t.workspace_id == workspace_id)).one_or_none()
+    if row is None:
+        raise _no_target(workspace)
+    return PushTarget(
+        workspace=workspace,
+        url=row.url,
+        signed=bool(row.secret),
+        enabled=bool(row.enabled),
+        created_us=row.created_us,
+        updated_us=row.updated_us,
+        delivered_records=row.delivered_records,
+        last_success_us=row.last_success_us,
+        last_failure_us=row.last_failure_us,
+        last_error=row.last_error,
+    )
+
+
+def set_push_target(
+    engine: Engine, workspace: str, url: str, secret: str | None, clear_secret: bool = False
+) -> PushTarget:
+    """Create or change a workspace's target. A new target is enabled; a changed one keeps
+    its enabled state, and its secret unless a new one is given or ``clear_secret``."""
+    now = now_micros()
+    with write_transaction(engine) as conn:
+        workspace_id = workspace_id_named(conn, workspace)
+        exists = conn.execute(select(t.workspace_id).where(t.workspace_id == workspace_id)).scalar()
+        if exists is None:
+            conn.execute(
+                insert(push_targets).values(
+                    workspace_id=workspace_id,
+                    url=url,
+                    secret=secret,
+                    enabled=True,
+                    created_us=now,
+                    updated_us=now,
+                    delivered_records=0,
+                )
+            )
+        else:
+            values: dict[str, object] = {"url": url, "updated_us": now}
+            if secret is not None or clear_secret:
+                values["secret"] = secret
+            conn.execute(update(push_targets).where(t.workspace_id == workspace_id).values(values))
+        return _target(conn, workspace)
+
+
+def get_push_target(engine: Engine, workspace: str) -> PushTarget:
+    with engine.connect() as conn:
+        return _target(conn, workspace)
+
+
+def set_push_enabled(engine: Engine, workspace: str, enabled: bool) -> None:
+    """Disabling stops both queueing new records and sending queued ones; enabling resumes
+    sending what was queued before."""
+    with write_transaction(engine) as conn:
+        workspace_id = workspace_id_named(conn, workspace)
+        result = conn.execute(
+            update(push_targets)
+            .where(t.workspace_id == workspace_id)
+            .values(enabled=enabled, updated_us=now_micros())
+        )
+        if result.rowcount == 0:
+            raise _no_target(workspace)
