@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
@@ -14,6 +14,7 @@ from starlette.responses import Response
 from callrec.api.client_ip import IPAddress, client_ip
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard, SignedHeaders
+from callrec.api.page_cache import PageCache, PageKey
 from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import records
@@ -35,6 +36,18 @@ class ServiceState:
     database: DatabaseRunner
     guard: RequestGuard
     pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
+    pages: PageCache = field(default_factory=PageCache)
+
+
+@dataclass(frozen=True, slots=True)
+class PageRead:
+    """What the database trip found: a cached answer, or the rows to render and remember."""
+
+    query: PageQuery
+    key: PageKey
+    cached: bytes | None
+    total: int = 0
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
 def _authorized_page(
@@ -42,12 +55,13 @@ def _authorized_page(
     ip: IPAddress | None,
     signed: SignedHeaders,
     parsed: PageQuery | ContractError,
-) -> tuple[PageQuery, int, list[tuple[Any, ...]]]:
+) -> PageRead:
     """Everything that needs the database, in one trip to its thread and one snapshot.
 
     The key is checked before the body's verdict is given (``parsed`` may be the body's
     ``-22``), keeping the contract's order: a caller without the secret learns nothing about
-    its body. Count and page come from the same snapshot, so they never disagree.
+    its body. Count and page come from the same snapshot, so they never disagree, and so does
+    the records revision that keys the page cache.
     """
     settings = state.settings
     with state.database.engine.connect() as conn, conn.begin():
@@ -57,10 +71,22 @@ def _authorized_page(
             raise parsed
         check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
         start, end = parsed.start.micros, parsed.end.micros
+        key = PageKey(
+            credentials.workspace_id,
+            credentials.records_revision,
+            start,
+            end,
+            parsed.start.offset_seconds,
+            parsed.current,
+            parsed.size,
+        )
+        cached = state.pages.get(key)
+        if cached is not None:
+            return PageRead(parsed, key, cached)
         total, rows = records.read_page(
             conn, credentials.workspace_id, start, end, parsed.offset, parsed.size
         )
-    return parsed, total, rows
+    return PageRead(parsed, key, None, total, rows)
 
 
 def _is_json_media_type(content_type: str | None) -> bool:
@@ -107,10 +133,14 @@ async def query_page(request: Request) -> Response:
         )
         signed = state.guard.precheck(ip, request.headers, int(time.time()))
         parsed = await _parsed_body(request)
-        query, total, rows = await state.database.run(_authorized_page, state, ip, signed, parsed)
-        offset = query.start.offset_seconds
-        page = [render_record(row, offset) for row in rows]
-        return _json(encode_page(total, query.size, query.current, page))
+        read = await state.database.run(_authorized_page, state, ip, signed, parsed)
+        if read.cached is not None:
+            return _json(read.cached)
+        query, offset = read.query, read.query.start.offset_seconds
+        page = [render_record(row, offset) for row in read.rows]
+        body = encode_page(read.total, query.size, query.current, page)
+        state.pages.put(read.key, body)
+        return _json(body)
     except ContractError as error:
         return _json(encode_failure(error.status.value, error.reason))
     except Exception:

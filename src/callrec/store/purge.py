@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from callrec.store.dialect import write_transaction
 from callrec.store.partitions import existing_partitions, forget
-from callrec.store.records import HOUR_US
+from callrec.store.records import HOUR_US, bump_records_revision
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 
 CHUNK = 10_000
@@ -82,6 +82,7 @@ def _recount(engine: Engine, workspace_id: int, before_us: int) -> None:
     """Hourly counters: hours wholly before the cut go; the cut's own hour is counted anew."""
     cut_hour = before_us // HOUR_US * HOUR_US
     with write_transaction(engine) as conn:
+        bump_records_revision(conn, workspace_id)
         conn.execute(
             delete(call_counts).where(
                 counts.workspace_id == workspace_id, counts.hour_us < cut_hour
