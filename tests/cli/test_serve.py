@@ -51,3 +51,32 @@ def test_serve_answers_healthz_and_a_signed_query_with_flags_and_env_applied(
 
         stale = signed_headers(key.api_key, key.secret, int(time.time()) - 120)
         assert http.post(QUERY_PAGE, headers=stale, json=one_day).json()["status"] == "-16"
+
+
+def test_serve_with_several_workers_shares_one_port_and_one_redis_lockout(
+    database_url: str, migrated: Engine, redis_url: str
+) -> None:
+    accounts.create_workspace(migrated, "acme")
+    key = accounts.create_key(migrated, "acme")
+    env = {"CALLREC_REDIS_URL": redis_url, "CALLREC_REDIS_PREFIX": f"test:{time.time_ns()}:"}
+    body = page_body("2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z")
+    with (
+        serving(
+            database_url, free_port(), "--workers", "2", "--lockout-failures", "5", env=env
+        ) as base_url,
+        httpx.Client(base_url=base_url, timeout=10) as http,
+    ):
+        good = signed_headers(key.api_key, key.secret)
+        # New connections each time, so both worker processes take their share.
+        statuses = [
+            httpx.post(base_url + QUERY_PAGE, headers=good, json=body).json()["status"]
+            for _ in range(10)
+        ]
+        assert statuses == ["0"] * 10
+        bad = {**good, "Sign": "f" * 32}
+        for _ in range(5):
+            assert (
+                httpx.post(base_url + QUERY_PAGE, headers=bad, json=body).json()["status"] == "-1"
+            )
+        locked = [http.post(QUERY_PAGE, headers=good, json=body).json()["status"] for _ in range(4)]
+        assert locked == ["-2"] * 4
