@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import typer
 import uvicorn
 
-from callrec.cli.common import engine, err
+from callrec.cli.common import engine, err, fail
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
 
 
 def _env_option(default: object, flag: str, variable: str, help_text: str) -> object:
     return typer.Option(default, flag, envvar=variable, help=help_text, show_envvar=True)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Say so in one line when the address is taken, before uvicorn's multi-line story."""
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 def serve(
@@ -88,6 +100,7 @@ def serve(
     PushSettings.from_env()
     Settings.from_env()  # reject bad values here, with the variable's name, before starting
     engine().dispose()  # and a database that is unreachable or not migrated
+    _check_port_free(host, port)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
     uvicorn.run(
         "callrec.api:create_app_from_env",

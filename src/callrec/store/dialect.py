@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, String, Table, any_, event, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import ARRAY, TypeEngine
@@ -26,10 +27,30 @@ def byte_ordered_text(length: int) -> TypeEngine[str]:
     return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
+class UnsupportedDatabase(ValueError):
+    pass
+
+
 def normalise_url(url: str) -> str:
     """Map the URL forms operators write to the drivers callrec ships with."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgresql", "postgres"):
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UnsupportedDatabase(
+            "is not a database URL; expected sqlite:///path/to/file.db or "
+            "postgresql://user@host/database"
+        ) from exc
+    if parsed.drivername == "postgres":
+        parsed = parsed.set(drivername="postgresql")
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabase(
+            f"{parsed.get_backend_name()!r} is not supported; callrec runs on SQLite "
+            "(sqlite:///file.db) and PostgreSQL (postgresql://user@host/database)"
+        )
+    if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed.render_as_string(hide_password=False)
 

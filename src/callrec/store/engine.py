@@ -5,11 +5,20 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from callrec.store.dialect import engine_options, install_connection_hooks, normalise_url
+from callrec.settings import SettingsError
+from callrec.store.dialect import (
+    UnsupportedDatabase,
+    engine_options,
+    install_connection_hooks,
+    normalise_url,
+)
 
 
 def make_engine(url: str) -> Engine:
-    url = normalise_url(url)
+    try:
+        url = normalise_url(url)
+    except UnsupportedDatabase as exc:
+        raise SettingsError(f"CALLREC_DATABASE_URL: {exc}") from exc
     engine = create_engine(url, **engine_options(url))
     install_connection_hooks(engine)
     return engine
