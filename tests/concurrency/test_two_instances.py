@@ -125,5 +125,9 @@ def test_overlapping_streams_through_two_servers_store_every_cdr_once(
         expected = [f"cdr-{i:05d}" for i in range(CDRS)]
         for server in servers:
             assert _walk(server, key.api_key, key.secret) == expected
-        for walk in walks:  # walks made while records landed: never a callid twice
-            assert len(walk) == len(set(walk))
+        # Walks made while records landed answered every page; they may repeat a record,
+        # since these streams store records *before* the walk's position (not at the end of
+        # the window): OFFSET pages shift, which is what the client's dedupe by callid is for.
+        assert len(walks) == 2
+        for walk in walks:
+            assert set(walk) <= set(expected)
