@@ -61,6 +61,7 @@ class Settings:
     deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
     redis_url: str | None = None
     redis_prefix: str = "callrec:"
+    page_cache_mb: int = 24
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,4 +79,5 @@ class Settings:
             deny_ips=parse_networks(env.get("CALLREC_DENY_IPS", ""), "CALLREC_DENY_IPS"),
             redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
             redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
+            page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 24, 0),
         )

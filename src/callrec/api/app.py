@@ -21,6 +21,7 @@ from callrec.api.ingest_freeswitch import ingest_freeswitch
 from callrec.api.lockout import FailureTracker, MemoryFailureTracker
 from callrec.api.lockout_redis import RedisFailureTracker
 from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.page_cache import PageCache
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
 from callrec.ingest.pipeline import Pipeline
 from callrec.push.settings import PushSettings
@@ -62,7 +63,11 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
         database = DatabaseRunner(engine)
         failures = failure_tracker(settings)
         app.state.callrec = ServiceState(
-            settings, database, RequestGuard(settings, failures), Pipeline(engine)
+            settings,
+            database,
+            RequestGuard(settings, failures),
+            Pipeline(engine),
+            PageCache(settings.page_cache_mb * 1024 * 1024),
         )
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:

@@ -25,7 +25,7 @@ class PageKey(NamedTuple):
 
 
 class PageCache:
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 24 * 1024 * 1024) -> None:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._entries: OrderedDict[PageKey, bytes] = OrderedDict()
@@ -48,6 +48,7 @@ class PageCache:
         return len(self._entries)
 
     def put(self, key: PageKey, body: bytes) -> None:
+        """Keep an answer; one over a sixteenth of the cache (or any, when it is 0) is not."""
         if len(body) > self._max_bytes // 16:
             return
         with self._lock:

@@ -80,6 +80,12 @@ def serve(
         "CALLREC_PUSH_IN_SERVE",
         "Run a push delivery worker in each server process (docs/push.md).",
     ),
+    page_cache_mb: int = _env_option(
+        24,
+        "--page-cache-mb",
+        "CALLREC_PAGE_CACHE_MB",
+        "Memory per server process for cached answers (0 turns the cache off).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -92,6 +98,7 @@ def serve(
         "CALLREC_TRUSTED_PROXIES": trusted_proxies,
         "CALLREC_DENY_IPS": deny_ips,
         "CALLREC_REDIS_URL": redis_url,
+        "CALLREC_PAGE_CACHE_MB": page_cache_mb,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
     }
     # Worker processes build the app from the environment: hand them the flags through it.
