@@ -11,7 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.client_ip import IPAddress, client_ip
+from callrec.api.client_ip import IPAddress, request_client_ip
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard, SignedHeaders
 from callrec.api.page_cache import PageCache, PageKey
@@ -126,11 +126,7 @@ async def query_page(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
     settings = state.settings
     try:
-        ip = client_ip(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            settings.trusted_proxies,
-        )
+        ip = request_client_ip(request, settings.trusted_proxies)
         signed = state.guard.precheck(ip, request.headers, int(time.time()))
         parsed = await _parsed_body(request)
         read = await state.database.run(_authorized_page, state, ip, signed, parsed)
