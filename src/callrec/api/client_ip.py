@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from starlette.requests import Request
 
+from callrec.api.forwarded_warning import UntrustedForwardedWarning
 from callrec.settings import IPNetwork
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -72,6 +73,23 @@ def peer_host(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def request_client_ip(request: Request, trusted_proxies: tuple[IPNetwork, ...]) -> IPAddress | None:
-    """The client of ``request``: every endpoint that needs one computes it here."""
-    return client_ip(peer_host(request), forwarded_for_lines(request), trusted_proxies)
+class ClientIpResolver:
+    """The client of a request (``client_ip`` over every X-Forwarded-For line).
+
+    Every endpoint that needs a client IP asks this, so one rule applies everywhere. It also
+    notices X-Forwarded-For sent by a peer that is not a trusted proxy, for the warning.
+    """
+
+    def __init__(
+        self, trusted_proxies: tuple[IPNetwork, ...], warning: UntrustedForwardedWarning
+    ) -> None:
+        self._trusted = trusted_proxies
+        self.warning = warning
+
+    def __call__(self, request: Request) -> IPAddress | None:
+        peer, lines = peer_host(request), forwarded_for_lines(request)
+        if lines:
+            peer_address = _parse(peer) if peer else None
+            if peer_address is None or not in_networks(peer_address, self._trusted):
+                self.warning.notice(peer)
+        return client_ip(peer, lines, self._trusted)
