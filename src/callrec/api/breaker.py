@@ -58,6 +58,10 @@ class CircuitBreaker:
         self._opened_at = None
         self._trial_running = False
 
+    def abandoned(self) -> None:
+        """A call that ended neither way (cancelled): let another one try."""
+        self._trial_running = False
+
     def failed(self) -> bool:
         """Count a failure; True when this one opened (or re-opened) the breaker."""
         self._trial_running = False

@@ -79,6 +79,9 @@ class GuardedRedis:
                     exc or type(exc).__name__,
                 )
             return fallback
+        except BaseException:
+            self.breaker.abandoned()
+            raise
         if self.breaker.state is not BreakerState.CLOSED:
             log.warning("Redis answers again: the guard uses it again")
         self.breaker.succeeded()
