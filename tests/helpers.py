@@ -71,7 +71,7 @@ def run_server(
     # proxy_headers=False as in `callrec serve`: X-Forwarded-For is the app's to judge
     # (Settings.trusted_proxies); uvicorn's default would trust it from 127.0.0.1 and ::1.
     config = uvicorn.Config(
-        create_app(settings) if clock is None else create_app(settings, clock=clock),
+        create_app(settings, clock=time.time if clock is None else clock),
         log_level="warning",
         lifespan="on",
         server_header=False,

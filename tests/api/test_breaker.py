@@ -60,3 +60,12 @@ def test_an_abandoned_trial_lets_the_next_call_try() -> None:
     assert breaker.allow()
     breaker.abandoned()
     assert breaker.allow()
+
+
+def test_calls_that_fail_after_it_opened_do_not_extend_the_cooldown() -> None:
+    clock = ManualClock(1000)
+    breaker = _opened(clock)
+    clock.advance(20)
+    assert not breaker.failed()  # began before it opened
+    clock.advance(11)
+    assert breaker.state is BreakerState.HALF_OPEN

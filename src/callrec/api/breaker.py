@@ -63,10 +63,17 @@ class CircuitBreaker:
         self._trial_running = False
 
     def failed(self) -> bool:
-        """Count a failure; True when this one opened (or re-opened) the breaker."""
-        self._trial_running = False
+        """Count a failure; True when this one opened (or re-opened) the breaker.
+
+        A call that began before the breaker opened and fails after changes nothing: the
+        cool-down runs from the failure that opened it.
+        """
+        was_trial, self._trial_running = self._trial_running, False
         self._failures_in_a_row += 1
-        if self._opened_at is not None or self._failures_in_a_row >= self._failures_to_open:
-            self._opened_at = self._clock()
-            return True
-        return False
+        if self._opened_at is None:
+            if self._failures_in_a_row < self._failures_to_open:
+                return False
+        elif not was_trial:
+            return False
+        self._opened_at = self._clock()
+        return True

@@ -76,7 +76,7 @@ class GuardedRedis:
                 log.warning(
                     "Redis unavailable (%s: %s): the guard fails open and skips Redis for a while",
                     what,
-                    exc or type(exc).__name__,
+                    str(exc) or type(exc).__name__,
                 )
             return fallback
         except BaseException:
