@@ -118,9 +118,9 @@ def start_server(database_url: str, engine: Engine) -> Iterator[Callable[..., Ru
     """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test."""
     running: list[RunningServer] = []
 
-    def start(**overrides: Any) -> RunningServer:
+    def start(clock: Callable[[], float] | None = None, **overrides: Any) -> RunningServer:
         settings = replace(Settings(database_url=database_url), **overrides)
-        server = run_server(settings)
+        server = run_server(settings, clock=clock)
         running.append(server)
         return server
 

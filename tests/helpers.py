@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -34,8 +35,34 @@ class RunningServer:
     def client(self, **kwargs: Any) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, timeout=10, **kwargs)
 
+    @property
+    def state(self) -> Any:
+        """The app's ``ServiceState``, to read counters and the Redis breaker's state."""
+        return self.server.config.app.state.callrec
 
-def run_server(settings: Settings, host: str = "127.0.0.1") -> RunningServer:
+
+class ManualClock:
+    """A clock the test moves by hand, injected into the server instead of ``time.time``.
+
+    It starts at the real time, so requests signed with the real time are still fresh.
+    """
+
+    def __init__(self, now: float | None = None) -> None:
+        self.now = float(int(time.time()) if now is None else now)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def seconds(self) -> int:
+        return int(self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def run_server(
+    settings: Settings, host: str = "127.0.0.1", clock: Callable[[], float] | None = None
+) -> RunningServer:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -44,7 +71,7 @@ def run_server(settings: Settings, host: str = "127.0.0.1") -> RunningServer:
     # proxy_headers=False as in `callrec serve`: X-Forwarded-For is the app's to judge
     # (Settings.trusted_proxies); uvicorn's default would trust it from 127.0.0.1 and ::1.
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, clock=time.time if clock is None else clock),
         log_level="warning",
         lifespan="on",
         server_header=False,

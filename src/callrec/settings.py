@@ -55,13 +55,18 @@ class Settings:
     timestamp_tolerance: int = 1800
     max_window_days: int = 31
     lookback_days: int | None = None
-    lockout_failures: int = 20
+    lockout_failures: int = 100
+    lockout_key_failures: int = 10
     lockout_seconds: int = 600
     trusted_proxies: tuple[IPNetwork, ...] = field(default_factory=tuple)
     deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
     redis_url: str | None = None
     redis_prefix: str = "callrec:"
     page_cache_mb: int = 24
+    redis_timeout_ms: int = 200
+    redis_breaker_seconds: int = 30
+    rate_limit_per_minute: int = 0
+    rate_limit_burst: int = 10
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,7 +76,8 @@ class Settings:
             timestamp_tolerance=_int(env, "CALLREC_TIMESTAMP_TOLERANCE", 1800, 0),
             max_window_days=_int(env, "CALLREC_MAX_WINDOW_DAYS", 31, 1),
             lookback_days=_optional_int(env, "CALLREC_LOOKBACK_DAYS", 1),
-            lockout_failures=_int(env, "CALLREC_LOCKOUT_FAILURES", 20, 1),
+            lockout_failures=_int(env, "CALLREC_LOCKOUT_FAILURES", 100, 1),
+            lockout_key_failures=_int(env, "CALLREC_LOCKOUT_KEY_FAILURES", 10, 1),
             lockout_seconds=_int(env, "CALLREC_LOCKOUT_SECONDS", 600, 1),
             trusted_proxies=parse_networks(
                 env.get("CALLREC_TRUSTED_PROXIES", ""), "CALLREC_TRUSTED_PROXIES"
@@ -80,4 +86,8 @@ class Settings:
             redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
             redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
             page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 24, 0),
+            redis_timeout_ms=_int(env, "CALLREC_REDIS_TIMEOUT_MS", 200, 1),
+            redis_breaker_seconds=_int(env, "CALLREC_REDIS_BREAKER_SECONDS", 30, 1),
+            rate_limit_per_minute=_int(env, "CALLREC_RATE_LIMIT_PER_MINUTE", 0, 0),
+            rate_limit_burst=_int(env, "CALLREC_RATE_LIMIT_BURST", 10, 1),
         )

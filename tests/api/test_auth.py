@@ -18,7 +18,7 @@ from tests.api.support import (
     wrong_sign_headers,
 )
 from tests.conftest import Tenant
-from tests.helpers import RunningServer, signed_headers
+from tests.helpers import ManualClock, RunningServer, signed_headers
 
 VECTOR_KEY = "bDqJFiq9"
 VECTOR_SECRET = "7bz1lzh9"
@@ -160,18 +160,21 @@ def test_timestamp_beyond_the_tolerance_is_status_minus_16(
 def test_timestamp_exactly_at_the_tolerance_is_accepted(
     tenant: Tenant, start_server: Callable[..., RunningServer], direction: int
 ) -> None:
-    server = start_server(timestamp_tolerance=60)
-    timestamp = start_of_fresh_second() + direction * 60
-    ok_data(query(server, tenant, timestamp=timestamp))
+    # The server's clock is held still, so the edge is exact (no race with a second boundary).
+    clock = ManualClock()
+    server = start_server(timestamp_tolerance=60, clock=clock)
+    ok_data(query(server, tenant, timestamp=clock.seconds() + direction * 60))
 
 
 @pytest.mark.parametrize("direction", [-1, 1], ids=["past", "future"])
 def test_default_tolerance_is_half_an_hour(
-    tenant: Tenant, server: RunningServer, direction: int
+    tenant: Tenant, start_server: Callable[..., RunningServer], direction: int
 ) -> None:
-    now = start_of_fresh_second()
-    ok_data(query(server, tenant, timestamp=now + direction * 1790))
-    assert query(server, tenant, timestamp=now + direction * 1802)["status"] == "-16"
+    clock = ManualClock()
+    server = start_server(clock=clock)
+    now = clock.seconds()
+    ok_data(query(server, tenant, timestamp=now + direction * 1800))
+    assert query(server, tenant, timestamp=now + direction * 1801)["status"] == "-16"
 
 
 @pytest.mark.parametrize("timestamp", ["0", "9" * 40], ids=["zero", "forty-digits"])

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from callrec.client import (
     ApiError,
     Client,
+    RateLimitedError,
     RetryPolicy,
     ServerSystemError,
     TimestampExpiredError,
@@ -83,6 +84,7 @@ def test_faults_are_retried_and_every_attempt_is_signed_afresh() -> None:
         (httpx.Response(502, text="bad gateway"), UnexpectedResponseError),
         (httpx.Response(503, text="unavailable"), UnexpectedResponseError),
         (envelope("-18", "system error"), ServerSystemError),
+        (envelope("-15", "query too frequently"), RateLimitedError),
     ],
 )
 def test_a_fault_that_persists_is_raised_after_the_last_attempt(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import os
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,13 +15,11 @@ from starlette.responses import JSONResponse
 
 from callrec import __version__
 from callrec.api.database import DatabaseRunner
-from callrec.api.guard import RequestGuard
+from callrec.api.guard_setup import build_guard
 from callrec.api.ingest_cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest_cdrs import ingest_cdrs
 from callrec.api.ingest_freeswitch import PATH as INGEST_FREESWITCH_PATH
 from callrec.api.ingest_freeswitch import ingest_freeswitch
-from callrec.api.lockout import FailureTracker, MemoryFailureTracker
-from callrec.api.lockout_redis import RedisFailureTracker
 from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
 from callrec.api.page_cache import PageCache
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
@@ -39,20 +39,16 @@ class SchemaNotCurrent(RuntimeError):
     pass
 
 
-def failure_tracker(settings: Settings) -> FailureTracker:
-    """Shared through Redis when CALLREC_REDIS_URL is set, else this process's memory."""
-    if settings.redis_url:
-        return RedisFailureTracker.from_url(
-            settings.redis_url,
-            settings.lockout_failures,
-            settings.lockout_seconds,
-            settings.redis_prefix,
-        )
-    return MemoryFailureTracker(settings.lockout_failures, settings.lockout_seconds)
+def create_app(
+    settings: Settings,
+    push: PushSettings | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app; with ``push`` (and ``push.in_serve``) it also runs a push delivery worker.
 
-
-def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
-    """The app; with ``push`` (and ``push.in_serve``) it also runs a push delivery worker."""
+    ``clock`` is the guard's time (timestamp tolerance, lockout window, rate limit, Redis
+    breaker): tests inject one they can move instead of sleeping.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,11 +57,11 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
         database = DatabaseRunner(engine)
-        failures = failure_tracker(settings)
+        guard = build_guard(settings, clock)
         app.state.callrec = ServiceState(
             settings,
             database,
-            RequestGuard(settings, failures),
+            guard.guard,
             Pipeline(engine),
             PageCache(settings.page_cache_mb * 1024 * 1024),
         )
@@ -75,6 +71,7 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
         finally:
             if pusher is not None:
                 await pusher.stop()
+            await guard.aclose()
             database.close()
 
     app = FastAPI(
@@ -123,7 +120,9 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
         except Exception:
             log.exception("health check: database unreachable")
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+        return JSONResponse(
+            {"status": "ok", "database": "ok", "version": __version__, "pid": os.getpid()}
+        )
 
     return app
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Sequence
 
+from starlette.requests import Request
+
+from callrec.api.forwarded_warning import UntrustedForwardedWarning
 from callrec.settings import IPNetwork
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -23,17 +27,34 @@ def in_networks(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def _hops(forwarded_for: str | Sequence[str] | None) -> list[str]:
+    """Every hop of every header line, in order.
+
+    A proxy may append to the last line (nginx) or add a line of its own (HAProxy's
+    ``option forwardfor``); both mean the same list, so lines are joined before walking it.
+    Blank lines carry no hop.
+    """
+    if not forwarded_for:
+        return []
+    lines = [forwarded_for] if isinstance(forwarded_for, str) else forwarded_for
+    return [hop for line in lines if line.strip() for hop in line.split(",")]
+
+
 def client_ip(
-    peer: str | None, forwarded_for: str | None, trusted_proxies: tuple[IPNetwork, ...]
+    peer: str | None,
+    forwarded_for: str | Sequence[str] | None,
+    trusted_proxies: tuple[IPNetwork, ...],
 ) -> IPAddress | None:
     """Walk X-Forwarded-For from the right past trusted proxies; the first other hop is the client.
 
-    A header from an untrusted peer is ignored entirely, so a caller cannot choose its own IP.
+    ``forwarded_for`` is the header's value, or all its lines in the order they arrived. A
+    header from an untrusted peer is ignored entirely, so a caller cannot choose its own IP.
     """
     address = _parse(peer) if peer else None
-    if address is None or not forwarded_for or not in_networks(address, trusted_proxies):
+    hops = _hops(forwarded_for)
+    if address is None or not hops or not in_networks(address, trusted_proxies):
         return address
-    for hop in reversed(forwarded_for.split(",")):
+    for hop in reversed(hops):
         hop_address = _parse(hop)
         if hop_address is None:
             # A malformed hop cannot be attributed; the last trusted proxy is all we know.
@@ -42,3 +63,33 @@ def client_ip(
         if not in_networks(address, trusted_proxies):
             return address
     return address
+
+
+def forwarded_for_lines(request: Request) -> list[str]:
+    return request.headers.getlist("x-forwarded-for")
+
+
+def peer_host(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+class ClientIpResolver:
+    """The client of a request (``client_ip`` over every X-Forwarded-For line).
+
+    Every endpoint that needs a client IP asks this, so one rule applies everywhere. It also
+    notices X-Forwarded-For sent by a peer that is not a trusted proxy, for the warning.
+    """
+
+    def __init__(
+        self, trusted_proxies: tuple[IPNetwork, ...], warning: UntrustedForwardedWarning
+    ) -> None:
+        self._trusted = trusted_proxies
+        self.warning = warning
+
+    def __call__(self, request: Request) -> IPAddress | None:
+        peer, lines = peer_host(request), forwarded_for_lines(request)
+        if lines:
+            peer_address = _parse(peer) if peer else None
+            if peer_address is None or not in_networks(peer_address, self._trusted):
+                self.warning.notice(peer)
+        return client_ip(peer, lines, self._trusted)

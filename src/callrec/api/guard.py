@@ -2,21 +2,26 @@
 
 1. ``-2``  deny list or lockout; 2. ``-1`` missing or malformed headers; 3. ``-16`` timestamp
 outside the tolerance; 4. ``-1`` unknown key or wrong sign (one reason for both);
-5. ``-30`` key disabled, ``-29`` workspace disabled, ``-31`` IP not in the key's whitelist.
-Every ``-1`` counts as a failure for the client IP.
+5. ``-30`` key disabled, ``-29`` workspace disabled, ``-31`` IP not in the key's whitelist;
+6. ``-15`` the key's rate limit, checked only once the sign is verified, so a stranger cannot
+spend a customer's requests. Every ``-1`` counts as a failure for the client's network and
+for the network with the key it named (lockout.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from callrec.api.client_ip import IPAddress, in_networks
-from callrec.api.lockout import FailureTracker
+from callrec.api.breaker import CircuitBreaker
+from callrec.api.client_ip import ClientIpResolver, IPAddress, in_networks
+from callrec.api.lockout import FailureTracker, lockout_subjects
+from callrec.api.rate_limit import RateLimiter
 from callrec.settings import Settings
 from callrec.store.accounts import KeyCredentials
 from callrec.wire.sign import compute_sign, sign_matches
-from callrec.wire.status import ContractError, Status
+from callrec.wire.status import RATE_LIMITED_REASON, ContractError, Status
 
 AUTH_FAILED = "authentication failed: unknown Api-Key or wrong Sign"
 # Compared against when the key is unknown, so both failures take the same time.
@@ -31,33 +36,42 @@ class SignedHeaders:
 
 
 class RequestGuard:
-    def __init__(self, settings: Settings, failures: FailureTracker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        failures: FailureTracker,
+        limiter: RateLimiter,
+        client_ip: ClientIpResolver,
+        clock: Callable[[], float] = time.time,
+        redis_breaker: CircuitBreaker | None = None,
+    ) -> None:
         self._settings = settings
         self._failures = failures
+        self.limiter = limiter
+        self.client_ip = client_ip
+        self._clock = clock
+        # Shared by the lockout and the rate limit when they live in Redis; None otherwise.
+        self.redis_breaker = redis_breaker
 
-    def _fail(self, ip: IPAddress | None, reason: str) -> ContractError:
-        if ip is not None:
-            self._failures.record_failure(str(ip))
-        return ContractError(Status.AUTHENTICATION, reason)
-
-    def precheck(
-        self, ip: IPAddress | None, headers: Mapping[str, str], now_seconds: int
-    ) -> SignedHeaders:
+    async def precheck(self, ip: IPAddress | None, headers: Mapping[str, str]) -> SignedHeaders:
         """The checks that need no database: deny list, lockout, headers, timestamp."""
         if ip is not None and (
-            in_networks(ip, self._settings.deny_ips) or self._failures.is_locked_out(str(ip))
+            in_networks(ip, self._settings.deny_ips)
+            or await self._failures.is_locked_out(lockout_subjects(ip, headers.get("Api-Key")))
         ):
             raise ContractError(Status.IP_RESTRICTED, "IP restricted")
         missing = [name for name in ("Api-Key", "Timestamp", "Sign") if not headers.get(name)]
         if missing:
-            raise self._fail(ip, f"missing header: {', '.join(missing)}")
+            raise ContractError(Status.AUTHENTICATION, f"missing header: {', '.join(missing)}")
         timestamp = headers["Timestamp"]
         if not (timestamp.isascii() and timestamp.isdigit()):
-            raise self._fail(ip, "Timestamp must be Unix time in seconds, as digits")
+            raise ContractError(
+                Status.AUTHENTICATION, "Timestamp must be Unix time in seconds, as digits"
+            )
         # The length guard keeps absurd digit strings away from int() (and its size limit).
         if (
             len(timestamp) > 15
-            or abs(now_seconds - int(timestamp)) > self._settings.timestamp_tolerance
+            or abs(int(self._clock()) - int(timestamp)) > self._settings.timestamp_tolerance
         ):
             raise ContractError(
                 Status.TIMESTAMP_EXPIRED,
@@ -73,7 +87,7 @@ class RequestGuard:
         secret = credentials.secret if credentials else _UNKNOWN_KEY_SECRET
         expected = compute_sign(signed.api_key, secret, signed.timestamp)
         if not sign_matches(expected, signed.sign) or credentials is None:
-            raise self._fail(ip, AUTH_FAILED)
+            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
         if not credentials.key_enabled:
             raise ContractError(Status.KEY_DISABLED, "API key disabled")
         if not credentials.workspace_enabled:
@@ -81,3 +95,15 @@ class RequestGuard:
         if credentials.allow_ips and (ip is None or not in_networks(ip, credentials.allow_ips)):
             raise ContractError(Status.IP_NOT_WHITELISTED, "IP not in the API key's whitelist")
         return credentials
+
+    async def admit(self, credentials: KeyCredentials) -> None:
+        """The key's rate limit: call only with credentials ``verify`` accepted."""
+        if not await self.limiter.admit(credentials.api_key):
+            raise ContractError(Status.RATE_LIMITED, RATE_LIMITED_REASON)
+
+    async def count_refusal(
+        self, ip: IPAddress | None, headers: Mapping[str, str], error: ContractError
+    ) -> None:
+        """Count a ``-1`` answer towards the lockout; other answers do not count."""
+        if ip is not None and error.status is Status.AUTHENTICATION:
+            await self._failures.record_failure(lockout_subjects(ip, headers.get("Api-Key")))

@@ -2,68 +2,70 @@
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from collections.abc import Callable
 
-import redis
+import redis.asyncio as aioredis
 
-log = logging.getLogger("callrec.api")
+from callrec.api.lockout import LockoutSubjects, LockoutThresholds
+from callrec.api.redis_guarded import GuardedRedis
 
 
 class RedisFailureTracker:
-    """A sorted set per IP: members are failures, scores their times.
+    """A sorted set per subject: members are failures, scores their times.
 
-    If Redis cannot be reached the tracker fails open (no lockout, a warning in the log):
-    the lockout protects against guessing, and an outage of its store should not take the
-    query API down with it. Signatures are still verified on every request.
+    If Redis cannot be reached (or the breaker has given up on it for a while) the tracker
+    fails open: no lockout. The lockout protects against guessing, and an outage of its store
+    should not take the query API down with it; signatures are still verified on every request.
     """
 
     def __init__(
         self,
-        client: redis.Redis,
-        max_failures: int,
-        window_seconds: float,
-        key_prefix: str = "callrec:",
+        redis: GuardedRedis,
+        thresholds: LockoutThresholds,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._redis = client
-        self._prefix = key_prefix + "lockout:"
-        self._max_failures = max_failures
-        self._window = window_seconds
+        self._redis = redis
+        self._prefix = redis.prefix + "lockout:"
+        self._thresholds = thresholds
         self._clock = clock
 
-    @classmethod
-    def from_url(
-        cls, url: str, max_failures: int, window_seconds: float, key_prefix: str = "callrec:"
-    ) -> RedisFailureTracker:
-        client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        return cls(client, max_failures, window_seconds, key_prefix)
+    def _keys(self, subjects: LockoutSubjects) -> list[tuple[str, int]]:
+        """Each subject's Redis key and threshold."""
+        keys = [(self._prefix + "net:" + subjects.network, self._thresholds.network_failures)]
+        if subjects.network_and_key is not None:
+            keys.append(
+                (self._prefix + "key:" + subjects.network_and_key, self._thresholds.key_failures)
+            )
+        return keys
 
-    def record_failure(self, ip: str) -> None:
+    async def record_failure(self, subjects: LockoutSubjects) -> None:
         now = self._clock()
-        key = self._prefix + ip
-        try:
-            with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zadd(key, {f"{now:.6f}:{uuid.uuid4().hex[:8]}": now})
-                pipe.zremrangebyscore(key, "-inf", now - self._window)
-                pipe.expire(key, int(self._window) + 1)
-                pipe.execute()
-        except redis.RedisError as exc:
-            log.warning("lockout: cannot record a failure in Redis: %s", exc)
+        window = self._thresholds.window_seconds
+        member = f"{now:.6f}:{uuid.uuid4().hex[:8]}"
 
-    def is_locked_out(self, ip: str) -> bool:
+        async def record(client: aioredis.Redis) -> None:
+            async with client.pipeline(transaction=True) as pipe:
+                for key, threshold in self._keys(subjects):
+                    pipe.zadd(key, {member: now})
+                    pipe.zremrangebyscore(key, "-inf", now - window)
+                    # Reaching the threshold is all that matters: keep no more than that.
+                    pipe.zremrangebyrank(key, 0, -threshold - 1)
+                    pipe.expire(key, int(window) + 1)
+                await pipe.execute()
+
+        await self._redis.call("record a failure", record, None)
+
+    async def is_locked_out(self, subjects: LockoutSubjects) -> bool:
         now = self._clock()
-        key = self._prefix + ip
-        try:
-            with self._redis.pipeline(transaction=False) as pipe:
-                pipe.zcount(key, now - self._window, "+inf")
-                (count,) = pipe.execute()
-        except redis.RedisError as exc:
-            log.warning("lockout: cannot read failures from Redis: %s", exc)
-            return False
-        return int(count) >= self._max_failures
+        keys = self._keys(subjects)
 
-    def close(self) -> None:
-        self._redis.close()
+        async def counts(client: aioredis.Redis) -> list[int]:
+            async with client.pipeline(transaction=False) as pipe:
+                for key, _ in keys:
+                    pipe.zcount(key, f"({now - self._thresholds.window_seconds}", "+inf")
+                return [int(count) for count in await pipe.execute()]
+
+        found = await self._redis.call("read failures", counts, [0] * len(keys))
+        return any(count >= threshold for count, (_, threshold) in zip(found, keys, strict=True))

@@ -78,6 +78,8 @@ STATUS_MEANINGS: dict[Status, str] = {
     "wrong sign (one reason for both)",
     Status.IP_RESTRICTED: "the caller's IP is on the deny list or locked out after repeated "
     "failed signatures",
+    Status.RATE_LIMITED: "query too frequently: the key's rate limit (set by the operator) is "
+    "spent; retry after a pause",
     Status.TIMESTAMP_EXPIRED: "Timestamp outside the server's tolerance (default ±1800 s)",
     Status.SYSTEM_ERROR: "unexpected error; the reason carries a request id for the operator",
     Status.PARAMETER_ERROR: "bad body: Content-Type, size, JSON, types, ranges, time formats, "

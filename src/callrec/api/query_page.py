@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,14 +10,14 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.client_ip import IPAddress, client_ip
+from callrec.api.client_ip import IPAddress
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard, SignedHeaders
 from callrec.api.page_cache import PageCache, PageKey
 from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import records
-from callrec.store.accounts import lookup_credentials
+from callrec.store.accounts import KeyCredentials, lookup_credentials
 from callrec.wire.query import PageQuery, check_window, parse_page_query
 from callrec.wire.records import encode_failure, encode_page, render_record
 from callrec.wire.status import ContractError, Status, parameter_error
@@ -89,6 +88,13 @@ def _authorized_page(
     return PageRead(parsed, key, None, total, rows)
 
 
+def _verified_credentials(
+    state: ServiceState, ip: IPAddress | None, signed: SignedHeaders
+) -> KeyCredentials:
+    with state.database.engine.connect() as conn:
+        return state.guard.verify(ip, signed, lookup_credentials(conn, signed.api_key))
+
+
 def _is_json_media_type(content_type: str | None) -> bool:
     if not content_type:
         return False
@@ -124,15 +130,14 @@ def _json(body: bytes) -> Response:
 
 async def query_page(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
-    settings = state.settings
+    ip = state.guard.client_ip(request)
     try:
-        ip = client_ip(
-            request.client.host if request.client else None,
-            request.headers.get("x-forwarded-for"),
-            settings.trusted_proxies,
-        )
-        signed = state.guard.precheck(ip, request.headers, int(time.time()))
+        signed = await state.guard.precheck(ip, request.headers)
         parsed = await _parsed_body(request)
+        if state.guard.limiter.enabled:
+            # The bucket is the verified key's: a stranger's requests cannot empty it.
+            credentials = await state.database.run(_verified_credentials, state, ip, signed)
+            await state.guard.admit(credentials)
         read = await state.database.run(_authorized_page, state, ip, signed, parsed)
         if read.cached is not None:
             return _json(read.cached)
@@ -142,6 +147,7 @@ async def query_page(request: Request) -> Response:
         state.pages.put(read.key, body)
         return _json(body)
     except ContractError as error:
+        await state.guard.count_refusal(ip, request.headers, error)
         return _json(encode_failure(error.status.value, error.reason))
     except Exception:
         request_id = uuid.uuid4().hex[:16]

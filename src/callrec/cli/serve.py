@@ -51,10 +51,18 @@ def serve(
         "How many days back strTime may reach (-25 beyond); unset: no limit.",
     ),
     lockout_failures: int = _env_option(
-        20,
+        100,
         "--lockout-failures",
         "CALLREC_LOCKOUT_FAILURES",
-        "Failed signatures from one IP within the lockout window that lock it out (-2).",
+        "Failed signatures from one IPv4 address or IPv6 /64 within the lockout window that "
+        "lock it out (-2).",
+    ),
+    lockout_key_failures: int = _env_option(
+        10,
+        "--lockout-key-failures",
+        "CALLREC_LOCKOUT_KEY_FAILURES",
+        "Failed signatures naming one Api-Key from one address (or /64) within the window that "
+        "lock out that key from there (-2).",
     ),
     lockout_seconds: int = _env_option(
         600, "--lockout-seconds", "CALLREC_LOCKOUT_SECONDS", "The lockout window, in seconds."
@@ -72,7 +80,32 @@ def serve(
         "",
         "--redis-url",
         "CALLREC_REDIS_URL",
-        "Redis for state shared by all server processes (lockout); unset: in-process memory.",
+        "Redis for state shared by all server processes (lockout, rate limit); unset: "
+        "in-process memory.",
+    ),
+    redis_timeout_ms: int = _env_option(
+        200,
+        "--redis-timeout-ms",
+        "CALLREC_REDIS_TIMEOUT_MS",
+        "Longest wait for one Redis call; beyond it the lockout and rate limit fail open.",
+    ),
+    redis_breaker_seconds: int = _env_option(
+        30,
+        "--redis-breaker-seconds",
+        "CALLREC_REDIS_BREAKER_SECONDS",
+        "After 3 failed Redis calls in a row, skip Redis this long before trying again.",
+    ),
+    rate_limit_per_minute: int = _env_option(
+        0,
+        "--rate-limit-per-minute",
+        "CALLREC_RATE_LIMIT_PER_MINUTE",
+        "Requests per minute each API key may make (-15 beyond); 0 turns the limit off.",
+    ),
+    rate_limit_burst: int = _env_option(
+        10,
+        "--rate-limit-burst",
+        "CALLREC_RATE_LIMIT_BURST",
+        "Requests a key may make at once before the per-minute rate applies.",
     ),
     push_worker: bool = _env_option(
         True,
@@ -94,11 +127,16 @@ def serve(
         "CALLREC_MAX_WINDOW_DAYS": max_window_days,
         "CALLREC_LOOKBACK_DAYS": lookback_days,
         "CALLREC_LOCKOUT_FAILURES": lockout_failures,
+        "CALLREC_LOCKOUT_KEY_FAILURES": lockout_key_failures,
         "CALLREC_LOCKOUT_SECONDS": lockout_seconds,
         "CALLREC_TRUSTED_PROXIES": trusted_proxies,
         "CALLREC_DENY_IPS": deny_ips,
         "CALLREC_REDIS_URL": redis_url,
         "CALLREC_PAGE_CACHE_MB": page_cache_mb,
+        "CALLREC_REDIS_TIMEOUT_MS": redis_timeout_ms,
+        "CALLREC_REDIS_BREAKER_SECONDS": redis_breaker_seconds,
+        "CALLREC_RATE_LIMIT_PER_MINUTE": rate_limit_per_minute,
+        "CALLREC_RATE_LIMIT_BURST": rate_limit_burst,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
     }
     # Worker processes build the app from the environment: hand them the flags through it.

@@ -43,6 +43,12 @@ class IpRestrictedError(ApiError):
     status_code = Status.IP_RESTRICTED
 
 
+class RateLimitedError(ApiError):
+    """``-15``: the key sent requests faster than its rate limit; worth retrying after a pause."""
+
+    status_code = Status.RATE_LIMITED
+
+
 class TimestampExpiredError(ApiError):
     """``-16``: the request's Timestamp is too far from the server's clock."""
 
@@ -108,6 +114,7 @@ ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
     for cls in (
         AuthenticationError,
         IpRestrictedError,
+        RateLimitedError,
         TimestampExpiredError,
         ServerSystemError,
         ParameterError,

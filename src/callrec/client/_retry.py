@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from callrec.client._errors import (
     ApiError,
+    RateLimitedError,
     ServerSystemError,
     TransportError,
     UnexpectedResponseError,
@@ -15,7 +16,8 @@ from callrec.client._errors import (
 
 
 def is_retryable(error: ApiError) -> bool:
-    """Connection failures, timeouts, HTTP 5xx and ``-18``: the same request may succeed later.
+    """Connection failures, timeouts, HTTP 5xx, ``-18`` and ``-15`` (rate limited): the same
+    request may succeed later.
 
     Every other status (``-1``, ``-2``, ``-22``, ``-25``, ``-29``, ``-30``, ``-31`` and codes the
     contract does not know) gets the same answer however often it is asked. ``-16`` has its own
@@ -25,7 +27,7 @@ def is_retryable(error: ApiError) -> bool:
         return error.transient
     if isinstance(error, UnexpectedResponseError):
         return error.http_status >= 500
-    return isinstance(error, ServerSystemError)
+    return isinstance(error, ServerSystemError | RateLimitedError)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ class Status(StrEnum):
     SUCCESS = "0"
     AUTHENTICATION = "-1"
     IP_RESTRICTED = "-2"
+    RATE_LIMITED = "-15"
     TIMESTAMP_EXPIRED = "-16"
     SYSTEM_ERROR = "-18"
     PARAMETER_ERROR = "-22"
@@ -16,6 +17,10 @@ class Status(StrEnum):
     WORKSPACE_DISABLED = "-29"
     KEY_DISABLED = "-30"
     IP_NOT_WHITELISTED = "-31"
+
+
+# The vendor's published table has no -15 text; this is the platform's wording for it.
+RATE_LIMITED_REASON = "query too frequently"
 
 
 class ContractError(Exception):
