@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -56,7 +57,19 @@ class IngestReport:
         self.rejected.extend(other.rejected)
         self.routed_callids.extend(other.routed_callids)
 
-    def as_json(self) -> dict[str, object]:
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> IngestReport:
+        """The report ``as_json`` wrote (a checkpoint's report of an earlier run)."""
+        return cls(
+            accepted=int(value["accepted"]),
+            duplicates=int(value["duplicates"]),
+            conflicts=int(value["conflicts"]),
+            quarantined=int(value["quarantined"]),
+            skipped=int(value["skipped"]),
+            rejected=[ItemError(str(e["item"]), str(e["reason"])) for e in value["rejected"]],
+        )
+
+    def as_json(self) -> dict[str, Any]:
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates,
