@@ -141,3 +141,73 @@ def test_a_checkpoint_for_other_bytes_or_settings_is_not_trusted(
     assert other_zone.stderr.startswith(f"{checkpoint} is for another format"), other_zone
     assert json.loads(other_zone.stdout)["accepted"] == 0  # everything is a duplicate now
     assert not checkpoint.exists()
+
+
+def _csv(lines: int) -> str:
+    """A header, then one CDR a record; every 50th record spans two lines (a quoted note)."""
+    rows = ["callid,caller,called,startTime,endTime,callDuration,sipCode,hangupReason,note\n"]
+    for number in range(1, lines):
+        minute, second = divmod(number, 60)
+        start = f"2024-03-01T{minute // 60:02d}:{minute % 60:02d}:{second:02d}Z"
+        callid = "" if number in BAD_LINES else f"r-{number:05d}"
+        note = '"two\nlines"' if number % 50 == 0 else "-"
+        rows.append(
+            f"{callid},+915027021995,+919812345678,{start},{start},0,486,USER_BUSY,{note}\n"
+        )
+    return "".join(rows)
+
+
+def _asterisk(lines: int) -> str:
+    rows = []
+    for number in range(1, lines + 1):
+        minute, second = divmod(number, 60)
+        start = f"2024-03-01 {minute // 60:02d}:{minute % 60:02d}:{second:02d}"
+        disposition = "TRANSFERRED" if number in BAD_LINES else "BUSY"
+        rows.append(
+            f'"","+915027021995","+919812345678","default","","SIP/a","SIP/b","Dial","",'
+            f'"{start}","","{start}",0,0,"{disposition}","DOCUMENTATION","r-{number:05d}",""\n'
+        )
+    return "".join(rows)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("source_format", ["csv", "asterisk"])
+def test_csv_and_asterisk_imports_resume_after_their_committed_records(
+    database_url: str, engine: Engine, tmp_path: Path, source_format: str
+) -> None:
+    set_up_acme(engine)
+    source = tmp_path / f"cdrs.{source_format}"
+    records = 5000
+    source.write_text(_csv(records) if source_format == "csv" else _asterisk(records))
+    checkpoint = tmp_path / f"{source.name}.callrec-checkpoint"
+    args = [*_import_args(source)[1:]]
+    args[args.index("jsonl")] = source_format
+    args += ["--tz", "UTC"]
+
+    process = subprocess.Popen(
+        [CALLREC, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True, env=cli_env(database_url),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while _committed_lines(checkpoint) < PROGRESS_PER_RUN and time.monotonic() < deadline:
+        assert process.poll() is None, "the import finished before it could be killed"
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+    committed = _committed_lines(checkpoint)
+    assert committed >= PROGRESS_PER_RUN
+
+    last = run_cli(database_url, *args)
+    assert last.stderr.startswith(f"resuming after line {committed}:"), last.stderr
+    report = json.loads(last.stdout)
+    good = records - 1 - len(BAD_LINES) if source_format == "csv" else records - len(BAD_LINES)
+    assert report["accepted"] + report["duplicates"] == good
+    assert report["duplicates"] <= BATCH
+    rejected_lines = [int(r["item"].removeprefix("line ")) for r in report["rejected"]]
+    if source_format == "csv":  # the header is line 1; records that span two lines shift the rest
+        assert len(rejected_lines) == len(BAD_LINES)
+    else:
+        assert rejected_lines == list(BAD_LINES)
+    with engine.connect() as conn:
+        stored = conn.execute(select(call_records.c.callid)).scalars().all()
+    assert len(stored) == len(set(stored)) == good
