@@ -1,5 +1,10 @@
 """Two `callrec serve` processes on one database and one Redis, two ingest streams with
-overlapping CDRs posted at once, and page walks while they land (issue 5's "done when")."""
+overlapping CDRs posted at once, and page walks while they land (issue 5's "done when").
+
+Both streams post the overlapping CDRs first, in the same order, each batch released to both
+servers together by a barrier: the two writers then contend for the same callids at the same
+moment, which is the race issue 14 found (an HTTP 500 when a batch lost every callid).
+"""
 
 from __future__ import annotations
 
@@ -42,10 +47,14 @@ def _cdr(index: int) -> dict[str, Any]:
     }
 
 
-def _batches(indexes: range) -> Iterator[list[dict[str, Any]]]:
+def _batches(indexes: list[int]) -> Iterator[list[dict[str, Any]]]:
     items = [_cdr(i) for i in indexes]
     for start in range(0, len(items), BATCH):
         yield items[start : start + BATCH]
+
+
+def _overlap_first(indexes: range, overlap: range) -> list[int]:
+    return [*overlap, *(i for i in indexes if i not in overlap)]
 
 
 def _walk(base_url: str, api_key: str, secret: str) -> list[str]:
@@ -81,15 +90,24 @@ def test_overlapping_streams_through_two_servers_store_every_cdr_once(
             stack.enter_context(serving(database_url, free_port(), env=env)) for _ in range(2)
         ]
         half = (CDRS + OVERLAP) // 2
-        streams = [(servers[0], range(0, half)), (servers[1], range(half - OVERLAP, CDRS))]
+        overlap = range(half - OVERLAP, half)
+        streams = [
+            (servers[0], _overlap_first(range(0, half), overlap)),
+            (servers[1], _overlap_first(range(half - OVERLAP, CDRS), overlap)),
+        ]
+        contended_batches = OVERLAP // BATCH
+        together = threading.Barrier(len(streams), timeout=60)
+        some_stored = threading.Event()
         reports: list[dict[str, Any]] = []
         failures: list[BaseException] = []
         walks: list[list[str]] = []
 
-        def post_stream(base_url: str, indexes: range) -> None:
+        def post_stream(base_url: str, indexes: list[int]) -> None:
             try:
                 with httpx.Client(base_url=base_url, timeout=60) as http:
-                    for batch in _batches(indexes):
+                    for number, batch in enumerate(_batches(indexes)):
+                        if number < contended_batches:
+                            together.wait()
                         response = http.post(
                             "/ingest/cdrs",
                             json=batch,
@@ -97,11 +115,14 @@ def test_overlapping_streams_through_two_servers_store_every_cdr_once(
                         )
                         assert response.status_code == 200, response.text
                         reports.append(response.json())
+                        some_stored.set()
             except BaseException as exc:
+                together.abort()
                 failures.append(exc)
 
         def walk_while_ingesting() -> None:
             try:
+                assert some_stored.wait(timeout=120), "no batch was stored"
                 for server in servers:
                     walks.append(_walk(server, key.api_key, key.secret))
             except BaseException as exc:
@@ -130,4 +151,5 @@ def test_overlapping_streams_through_two_servers_store_every_cdr_once(
         # the window): OFFSET pages shift, which is what the client's dedupe by callid is for.
         assert len(walks) == 2
         for walk in walks:
+            assert walk, "a walk made after the first batch was stored found no records"
             assert set(walk) <= set(expected)

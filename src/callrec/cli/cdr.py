@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from callrec.cli import cdr_resume
+from callrec.cli.cdr_resume import Resume
 from callrec.cli.common import database, err, fail, out, print_json
+from callrec.ingest.checkpoint import ReadPosition, fingerprint
 from callrec.ingest.items import SourceItem
 from callrec.ingest.pipeline import IngestReport, Pipeline
-from callrec.ingest.runner import run_ingest
+from callrec.ingest.runner import BATCH_SIZE, run_ingest
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read_cdr_files
 from callrec.ingest.sources.tabular import read_csv, read_jsonl
@@ -34,6 +37,8 @@ class SourceFormat(StrEnum):
 
 
 Advance = Callable[[int], None]
+# Line-based formats read from a file can resume after their committed part.
+RESUMABLE = (SourceFormat.jsonl, SourceFormat.csv, SourceFormat.asterisk)
 
 
 def _time_zone(name: str | None, source_format: SourceFormat) -> ZoneInfo | None:
@@ -64,17 +69,19 @@ def _items(
     tz: ZoneInfo | None,
     options: FreeswitchOptions,
     advance: Advance,
+    position: ReadPosition,
+    skip_lines: int,
 ) -> Iterator[SourceItem]:
     if source_format is SourceFormat.freeswitch:
         return read_cdr_files(file, options, advance)
     assert handle is not None
-    lines = _counted(handle, advance)
+    lines = position.track(_counted(handle, advance))
     if source_format is SourceFormat.jsonl:
-        return read_jsonl(lines, tz)
+        return read_jsonl(lines, tz, skip_lines=skip_lines)
     if source_format is SourceFormat.csv:
-        return read_csv(lines, tz)
+        return read_csv(lines, tz, skip_lines=skip_lines)
     assert tz is not None
-    return read_master_csv(lines, tz)
+    return read_master_csv(lines, tz, skip_lines=skip_lines)
 
 
 def _total_bytes(source_format: SourceFormat, file: Path) -> int:
@@ -108,6 +115,8 @@ def _import(
     file: Path,
     tz: ZoneInfo | None,
     options: FreeswitchOptions,
+    batch_size: int,
+    resume: Resume | None,
 ) -> IngestReport:
     from_stdin = str(file) == "-"
     with Progress(
@@ -125,18 +134,26 @@ def _import(
         def advance(size: int) -> None:
             progress.advance(task, size)
 
+        position = ReadPosition()
+        skip_lines = 0 if resume is None else resume.skip_lines
+        save_checkpoint = None if resume is None else resume.saver(position)
+
         def on_batch(report: IngestReport) -> None:
+            if save_checkpoint is not None:
+                save_checkpoint(report)
             progress.update(task, description=f"accepted {report.accepted}")
 
+        def run(handle: BinaryIO | None) -> IngestReport:
+            items = _items(source_format, handle, file, tz, options, advance, position, skip_lines)
+            report = run_ingest(pipeline, items, batch_size, on_batch=on_batch)
+            return report if resume is None else resume.combined(report)
+
         if from_stdin:
-            items = _items(source_format, sys.stdin.buffer, file, tz, options, advance)
-            return run_ingest(pipeline, items, on_batch=on_batch)
+            return run(sys.stdin.buffer)
         if source_format is SourceFormat.freeswitch:
-            items = _items(source_format, None, file, tz, options, advance)
-            return run_ingest(pipeline, items, on_batch=on_batch)
+            return run(None)
         with file.open("rb") as handle:
-            items = _items(source_format, handle, file, tz, options, advance)
-            return run_ingest(pipeline, items, on_batch=on_batch)
+            return run(handle)
 
 
 @app.command("import")
@@ -165,11 +182,25 @@ def import_cdrs(
         "(values are not URL-decoded).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    checkpoint_path: Path | None = typer.Option(
+        None,
+        "--checkpoint",
+        help="Where to keep the checkpoint that lets an interrupted import resume "
+        f"(default: beside the file, FILE{cdr_resume.SUFFIX}). jsonl, csv, asterisk files.",
+    ),
+    no_checkpoint: bool = typer.Option(
+        False, "--no-checkpoint", help="Keep no checkpoint: an interrupted import starts over."
+    ),
+    batch_size: int = typer.Option(
+        BATCH_SIZE, "--batch-size", min=1, max=50_000, help="CDRs per transaction."
+    ),
 ) -> None:
     """Import raw CDRs: route each to the workspace owning its number, rate it and store it.
 
     Unrouted CDRs are quarantined (`callrec cdr unrouted`); a callid already stored is a
     duplicate. Good items land even when others are rejected. Exits 1 when any was rejected.
+    An interrupted import of a jsonl, csv or asterisk file resumes after the part it
+    committed when run again (docs/ingest.md).
     """
     zone = _time_zone(tz, source_format)
     if str(file) == "-":
@@ -180,8 +211,22 @@ def import_cdrs(
     elif file.is_dir() and source_format is not SourceFormat.freeswitch:
         fail(f"{file} is a directory; only --format freeswitch imports directories")
     options = FreeswitchOptions(encode_values=not no_encode_values, keep_b_legs=keep_b_legs)
+    resumable = source_format in RESUMABLE and str(file) != "-" and not no_checkpoint
+    if checkpoint_path is not None and not resumable:
+        raise typer.BadParameter(
+            "checkpoints are kept for jsonl, csv and asterisk files (not stdin, not freeswitch)",
+            param_hint="--checkpoint",
+        )
     with database() as target:
-        report = _import(Pipeline(target), source_format, file, zone, options)
+        resume = None
+        if resumable:
+            settings = fingerprint(
+                source_format.value, tz or "", target.url.render_as_string(hide_password=False)
+            )
+            resume = cdr_resume.for_import(file, checkpoint_path, settings)
+        report = _import(Pipeline(target), source_format, file, zone, options, batch_size, resume)
+        if resume is not None:
+            resume.finish()
     if as_json:
         print_json(report.as_json())
     else:

@@ -5,16 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from callrec.ingest.field_error import FieldError
+from callrec.ingest.storable import storable_instant, storable_text
 from callrec.wire.money import MoneyError, parse_decimal
 from callrec.wire.times import TimeFormatError, parse_iso_instant
-
-
-class FieldError(ValueError):
-    """One field of one item is unusable; the message starts with the field's name."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__(f"{field}: {problem}")
-        self.field = field
 
 
 def text(item: dict[str, Any], field: str, *, required: bool, max_length: int = 256) -> str | None:
@@ -27,11 +21,9 @@ def text(item: dict[str, Any], field: str, *, required: bool, max_length: int = 
         if required:
             raise FieldError(field, "is required")
         return None
-    if "\x00" in value:  # PostgreSQL text cannot hold NUL: refuse the item, not the batch
-        raise FieldError(field, "must not contain NUL characters")
     if len(value) > max_length:
         raise FieldError(field, f"is longer than {max_length} characters")
-    return value
+    return storable_text(value, field)
 
 
 def required_text(item: dict[str, Any], field: str, max_length: int = 256) -> str:
@@ -91,6 +83,7 @@ def iso_instant(item: dict[str, Any], field: str) -> int:
     if not isinstance(value, str):
         raise FieldError(field, "is required as an ISO 8601 time with a UTC offset")
     try:
-        return parse_iso_instant(value).micros
+        micros = parse_iso_instant(value).micros
     except TimeFormatError as exc:
         raise FieldError(field, str(exc)) from exc
+    return storable_instant(micros, field)

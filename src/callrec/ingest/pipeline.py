@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from callrec.ingest.enrich import country_of, number_type_of
+from callrec.ingest.field_error import FieldError
 from callrec.ingest.routing import Route, party_digits, routes_for
+from callrec.ingest.storable import check_raw_cdr, check_record
 from callrec.model import CallRecord, RawCdr
 from callrec.rating.deck import RateDeck
 from callrec.rating.fx import FxTable
@@ -54,7 +57,19 @@ class IngestReport:
         self.rejected.extend(other.rejected)
         self.routed_callids.extend(other.routed_callids)
 
-    def as_json(self) -> dict[str, object]:
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> IngestReport:
+        """The report ``as_json`` wrote (a checkpoint's report of an earlier run)."""
+        return cls(
+            accepted=int(value["accepted"]),
+            duplicates=int(value["duplicates"]),
+            conflicts=int(value["conflicts"]),
+            quarantined=int(value["quarantined"]),
+            skipped=int(value["skipped"]),
+            rejected=[ItemError(str(e["item"]), str(e["reason"])) for e in value["rejected"]],
+        )
+
+    def as_json(self) -> dict[str, Any]:
         return {
             "accepted": self.accepted,
             "duplicates": self.duplicates,
@@ -138,6 +153,45 @@ def _count_conflicts(conn: Connection, workspace_id: int, duplicates: Sequence[C
     return sum(1 for r in duplicates if stored.get(r.callid) not in (None, record_content(r)))
 
 
+def _where(cdr: RawCdr) -> str:
+    """An item as the pipeline knows it: by callid (sources locate theirs by line or file)."""
+    return f"callid {cdr.callid[:128]!r}"
+
+
+def _storable(cdrs: Sequence[RawCdr], report: IngestReport) -> list[RawCdr]:
+    """The batch without CDRs no backend could store; each of those is rejected by name.
+
+    Sources already check their fields as they read them (``storable``); this keeps a CDR
+    from any source from failing its whole batch in the database.
+    """
+    kept = []
+    for cdr in cdrs:
+        try:
+            check_raw_cdr(cdr)
+        except FieldError as exc:
+            report.rejected.append(ItemError(_where(cdr), str(exc)))
+            continue
+        kept.append(cdr)
+    return kept
+
+
+def _priced_routes(
+    cdr: RawCdr,
+    caller: str,
+    called: str,
+    routes: list[Route],
+    decks: dict[int, RateDeck],
+    fx: FxTable,
+) -> list[tuple[int, CallRecord]]:
+    """The CDR's record for each workspace it routes to; FieldError when one is unstorable."""
+    priced = []
+    for route in routes:
+        record = price(cdr, caller, called, route, decks[route.owner.workspace_id], fx)
+        check_record(record)
+        priced.append((route.owner.workspace_id, record))
+    return priced
+
+
 def _first_occurrences(cdrs: Sequence[RawCdr], report: IngestReport) -> list[RawCdr]:
     """The batch without repeats of a callid; repeats count as duplicates (or conflicts)."""
     first: dict[str, RawCdr] = {}
@@ -181,7 +235,7 @@ class Pipeline:
         report: IngestReport,
         already_quarantined: bool,
     ) -> None:
-        cdrs = _first_occurrences(batch, report)
+        cdrs = _first_occurrences(_storable(batch, report), report)
         parties = [(party_digits(cdr.caller), party_digits(cdr.called)) for cdr in cdrs]
         owners = owners_of(conn, {p for pair in parties for p in pair})
         routed: list[tuple[RawCdr, str, str, list[Route]]] = []
@@ -195,12 +249,16 @@ class Pipeline:
         decks = self.rating.decks(conn, {r.owner.workspace_id for *_, rs in routed for r in rs})
         fx = self.rating.fx(conn)
         by_workspace: dict[int, list[CallRecord]] = defaultdict(list)
+        priced_cdrs: list[RawCdr] = []
         for cdr, caller, called, routes in routed:
-            for route in routes:
-                deck = decks[route.owner.workspace_id]
-                by_workspace[route.owner.workspace_id].append(
-                    price(cdr, caller, called, route, deck, fx)
-                )
+            try:
+                priced = _priced_routes(cdr, caller, called, routes, decks, fx)
+            except FieldError as exc:
+                report.rejected.append(ItemError(_where(cdr), str(exc)))
+                continue
+            priced_cdrs.append(cdr)
+            for workspace_id, record in priced:
+                by_workspace[workspace_id].append(record)
         inserted_keys: set[str] = set()
         for workspace_id, records in by_workspace.items():
             outcome = insert_records(conn, workspace_id, records)
@@ -208,7 +266,7 @@ class Pipeline:
             duplicates = [r for r in records if r.callid not in outcome.inserted_callids]
             if duplicates:
                 report.conflicts += _count_conflicts(conn, workspace_id, duplicates)
-        for cdr, *_ in routed:
+        for cdr in priced_cdrs:
             report.routed_callids.append(cdr.callid)
             if cdr.callid in inserted_keys:
                 report.accepted += 1

@@ -23,6 +23,7 @@ from callrec.ingest.fields import (
     required_text,
     text,
 )
+from callrec.ingest.storable import check_record
 from callrec.model import CallRecord
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.rating.billing import BillingError, ChargedPeriod
@@ -73,7 +74,9 @@ def _choice(item: dict[str, Any], field: str, allowed: tuple[str, ...]) -> str |
 
 def priced_record(item: dict[str, Any]) -> CallRecord:
     try:
-        return _priced_record(item)
+        record = _priced_record(item)
+        check_record(record)
+        return record
     except FieldError as exc:
         raise ItemRejected(str(exc)) from exc
 

@@ -88,6 +88,23 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
+def claim_callids(
+    conn: Connection, workspace_id: int, new: dict[str, CallRecord], stored_us: int
+) -> list[str]:
+    """Claim the callids in call_record_ids; the ones this writer claimed, maybe none.
+
+    Between the lookup and this claim another writer may have committed some or all of them:
+    those are its records, and this writer's duplicates.
+    """
+    claimed = conn.exec_driver_sql(
+        _insert_sql(conn, call_record_ids.name, ID_COLUMNS, ignore=True),
+        [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()],
+    )
+    if claimed.rowcount == len(new):
+        return list(new)
+    return list(_callids_present(conn, workspace_id, list(new), stored_us))
+
+
 def insert_records(
     conn: Connection, workspace_id: int, records: Sequence[CallRecord]
 ) -> InsertOutcome:
@@ -111,21 +128,15 @@ def insert_records(
     if not new:
         return InsertOutcome(0, len(records), frozenset())
     ensure_partitions(conn, (r.start_us for r in new.values()))
-    claimed = conn.exec_driver_sql(
-        _insert_sql(conn, call_record_ids.name, ID_COLUMNS, ignore=True),
-        [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()],
-    )
-    ours = list(new)
-    if claimed.rowcount != len(new):
-        ours = list(_callids_present(conn, workspace_id, ours, stored_us))
-    conn.exec_driver_sql(
-        _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
-        [record_row(workspace_id, new[callid], stored_us) for callid in ours],
-    )
-    add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
+    ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
+        conn.exec_driver_sql(
+            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
+            [record_row(workspace_id, new[callid], stored_us) for callid in ours],
+        )
+        add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
         bump_records_revision(conn, workspace_id)
-    enqueue_for_push(conn, workspace_id, ours)
+        enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
     return InsertOutcome(len(inserted), len(records) - len(inserted), inserted)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from callrec.ingest.fields import FieldError
+from callrec.ingest.storable import storable_text
 
 MAX_CALLID = 128
 MAX_PARTY = 64
@@ -11,9 +12,10 @@ MAX_RECORDING_URL = 2048
 
 
 def bounded(value: str, field: str, max_length: int) -> str:
+    """Text that fits its column on every backend (see ``storable``)."""
     if len(value) > max_length:
         raise FieldError(field, f"is longer than {max_length} characters")
-    return value
+    return storable_text(value, field)
 
 
 def callid(value: str | None, field: str) -> str:

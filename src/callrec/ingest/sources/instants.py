@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from callrec.ingest.fields import FieldError
+from callrec.ingest.storable import storable_instant
 
 MICROS = 1_000_000
 # 9999-12-31T23:59:59Z: beyond it an "epoch" is milliseconds or garbage, not seconds.
@@ -55,7 +56,12 @@ def local_choices(local: datetime, tz: ZoneInfo, field: str) -> Choices:
     """The instants whose wall-clock time in ``tz`` is ``local`` (zero, one or two)."""
     found: list[int] = []
     for fold in (0, 1):
-        instant = local.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        try:
+            instant = local.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+            raise FieldError(
+                field, f"{local.isoformat(' ')} in {tz.key} is outside the years 1 to 9999 (UTC)"
+            ) from exc
         if instant.astimezone(tz).replace(tzinfo=None) != local:
             continue  # in a gap: no instant shows this wall-clock time
         delta = instant - _EPOCH
@@ -97,7 +103,11 @@ def calendar_choices(text: str, field: str, tz: ZoneInfo | None) -> Choices:
 
 
 def time_choices(value: object, field: str, tz: ZoneInfo | None) -> Choices:
-    """Parse one time field in any accepted form."""
+    """Parse one time field in any accepted form, within the years 1 to 9999 in UTC."""
+    return tuple(storable_instant(micros, field) for micros in _time_choices(value, field, tz))
+
+
+def _time_choices(value: object, field: str, tz: ZoneInfo | None) -> Choices:
     if value is None or value == "":
         raise FieldError(field, "is required")
     if isinstance(value, bool):

@@ -96,11 +96,15 @@ def _item(value: object, where: str, tz: ZoneInfo | None, source: str) -> Source
 
 
 def read_jsonl(
-    lines: Iterable[bytes], tz: ZoneInfo | None = None, source: str = SOURCE_JSONL
+    lines: Iterable[bytes],
+    tz: ZoneInfo | None = None,
+    source: str = SOURCE_JSONL,
+    skip_lines: int = 0,
 ) -> Iterator[SourceItem]:
-    """One item per non-blank line, located as ``line N``."""
+    """One item per non-blank line, located as ``line N``; the first ``skip_lines`` lines are
+    read past without making items of them (an import resuming after them)."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if number <= skip_lines or not line.strip():
             continue
         where = f"line {number}"
         try:
@@ -161,10 +165,15 @@ def _header(row: list[str]) -> tuple[list[str], str | None]:
 
 
 def read_csv(
-    lines: Iterable[bytes], tz: ZoneInfo | None = None, source: str = SOURCE_CSV
+    lines: Iterable[bytes],
+    tz: ZoneInfo | None = None,
+    source: str = SOURCE_CSV,
+    skip_lines: int = 0,
 ) -> Iterator[SourceItem]:
     """CSV with a header row naming the fields (any order; unknown columns are ignored).
-    An empty cell is an absent value. Items are located by their first line, ``line N``."""
+    An empty cell is an absent value. Items are located by their first line, ``line N``.
+    Records after the header that start within the first ``skip_lines`` lines are read past
+    without making items of them (an import resuming after them)."""
     text = _DecodedLines(lines)
     reader = csv.reader(text, strict=True)
     header: list[str] | None = None
@@ -175,13 +184,14 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Rejected(f"line {first_line}", f"not valid CSV: {exc}")
+            if header is None or first_line > skip_lines:
+                yield Rejected(f"line {first_line}", f"not valid CSV: {exc}")
             first_line = text.number + 1
             continue
         where = f"line {first_line}"
         record_lines = set(range(first_line, text.number + 1))
         first_line = text.number + 1
-        if not row or row == [""]:
+        if not row or row == [""] or (header is not None and min(record_lines) <= skip_lines):
             continue
         if record_lines & text.bad_lines:
             yield Rejected(where, "not valid UTF-8")
