@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from callrec import __version__
-from callrec.api.database import DatabaseRunner
+from callrec.api.database import DatabaseRunner, open_page_reader
 from callrec.api.guard import RequestGuard
 from callrec.api.ingest_cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest_cdrs import ingest_cdrs
@@ -61,13 +61,15 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
         database = DatabaseRunner(engine)
+        reader = await open_page_reader(engine)
         failures = failure_tracker(settings)
         app.state.callrec = ServiceState(
             settings,
             database,
             RequestGuard(settings, failures),
             Pipeline(engine),
-            PageCache(settings.page_cache_mb * 1024 * 1024),
+            reader=reader,
+            pages=PageCache(settings.page_cache_mb * 1024 * 1024),
         )
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
@@ -75,6 +77,7 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
         finally:
             if pusher is not None:
                 await pusher.stop()
+            await reader.close()
             database.close()
 
     app = FastAPI(
