@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from callrec.api.database import open_page_reader
 from callrec.api.page_reader import PageReader, PageRequest, PageRows
+from callrec.api.read_postgres import PostgresReader
 from callrec.api.read_sqlite import SqliteReader
 from callrec.api.walk_memory import WalkMemory
 from callrec.store import accounts, make_engine, upgrade
@@ -134,3 +136,28 @@ def test_sqlite_answers_repeated_credentials_from_memory_until_anything_commits(
     assert unchanged == ["PRAGMA data_version"]
     assert statements[0] == "PRAGMA data_version"
     assert any("api_keys" in s for s in statements[1:])
+
+
+def test_a_dropped_postgresql_connection_is_replaced_without_failing_the_read(
+    database_url: str, engine: Engine, tenant: Tenant
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's pool; SQLite has no server to drop the connection")
+
+    async def ask_around_a_drop() -> tuple[object, object]:
+        reader = await open_page_reader(engine)
+        try:
+            before = await reader.credentials(tenant.api_key)
+            assert isinstance(reader, PostgresReader)
+            async with reader._pool.connection() as pooled:  # its one connection so far
+                pid = pooled.info.backend_pid
+            with engine.begin() as conn:  # what a restart or an idle timeout does to it
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            after = await reader.credentials(tenant.api_key)
+            return before, after
+        finally:
+            await reader.close()
+
+    before, after = asyncio.run(ask_around_a_drop())
+    assert before is not None
+    assert after == before
