@@ -5,10 +5,13 @@ figure beside a baseline measured in the same run.
     .venv/bin/python -m bench.query_bench --backend sqlite       # 10M calls (built once)
     .venv/bin/python -m bench.query_bench --quick --profile      # also py-spy the server
 
-Cases (issue 6), all on the biggest workspace:
-  (a) page 1, size 100, 1-day window: throughput and p99 vs the stack baseline;
+Cases (issues 6 and 15), all on the biggest workspace:
+  (a) page 1, size 100, 1-day window: throughput and p99 vs the stack baseline, answered from
+      the page cache (the same question again) and as a miss (a window nobody asked for
+      before: every request shifts the window's start to a fresh microsecond);
   (b) page 1 of a 31-day window vs the 1-day window, median latency on one connection;
-  (c) a sequential walk of a ~1M-record window (50k in quick mode) vs one raw SQL scan +
+  (c) a sequential walk of a ~1M-record window (50k in quick mode) vs the floor it cannot
+      beat: the same walking client against the stack baseline, plus one raw SQL scan +
       msgspec encode of the same rows; page 10,000 (or the last) vs page 1;
   (d) random pages deep in that window;
   (e) the server's RSS under load vs the stack baseline's.
@@ -31,7 +34,15 @@ from bench.query_figures import correctness_checks, figures, load_figure
 from bench.report import figure_line
 from bench.results import results_path, write_results
 from bench.servers import RssSampler, Server, callrec_server, rss_mb, stack_server
-from bench.signed import QUERY_PAGE_PATH, Credentials, Window, page_body, page_body_template
+from bench.signed import (
+    MICROS,
+    QUERY_PAGE_PATH,
+    Credentials,
+    Window,
+    fresh_window_template,
+    page_body,
+    page_body_template,
+)
 from bench.sql_baseline import RawPageQueries
 from bench.walk import PageClient
 from bench.wrk import LoadSpec, WrkResult, run_wrk
@@ -40,6 +51,7 @@ CONNECTIONS = 16
 FIRST_DAY = 20  # windows start on this day of the 60-day period (a Friday)
 MONTH_DAYS = 31
 PAGE_SIZE = 100
+DAY_SECONDS = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +121,9 @@ class LoadRunner:
                 self.measure(stack, load, expected_bytes, "stack baseline", self.connections)
             )
             service_runs.append(
-                self.measure(service, load, expected_bytes, "callrec page 1", self.connections)
+                self.measure(
+                    service, load, expected_bytes, "callrec page 1, cache hit", self.connections
+                )
             )
 
         def best(runs: list[WrkResult]) -> WrkResult:
@@ -244,6 +258,15 @@ def _measure_service(
     print(f"  page 1 of the 1-day window ({expected:,} bytes): stack vs callrec", flush=True)
     with stack_server(body_file, logs) as stack:
         stack_best, service_best = runner.best_of_rounds(stack, service, day_load, expected)
+        miss_load = LoadSpec(
+            headers,
+            template=fresh_window_template(PAGE_SIZE),
+            fresh_windows=(windows.day.start_us // MICROS, DAY_SECONDS),
+            seed=15,
+        )
+        service_miss = runner.measure(
+            service, miss_load, expected, "callrec page 1, cache miss", runner.connections
+        )
         client_floor_ms = _client_floor(stack, credentials, windows.day, mode)
     print("  one connection: 1-day vs 31-day window, then random deep pages", flush=True)
     day_single = runner.measure(service, day_load, expected, "1-day page 1", 1)
@@ -272,6 +295,7 @@ def _measure_service(
         "totals": totals,
         "stack": stack_best.as_json(),
         "day_page_1": service_best.as_json(),
+        "day_page_1_miss": service_miss.as_json(),
         "day_page_1_single": day_single.as_json(),
         "month_page_1_single": month_single.as_json(),
         "deep_random_single": {"pages": list(deep_range), **deep_single.as_json()},

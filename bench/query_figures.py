@@ -9,9 +9,11 @@ from bench.dataset import Dataset
 from bench.modes import Mode
 from bench.report import Figure, Goal
 
-THROUGHPUT_GOAL = Goal("ratio_at_least", 0.5, ">= 0.5 x stack")
+HIT_GOAL = Goal("ratio_at_least", 0.7, ">= 0.7 x stack")
+HIT_P99_GOAL = Goal("ratio_at_most", 2.0, "<= 2 x stack p99")
+MISS_GOAL = Goal("ratio_at_least", 0.4, ">= 0.4 x stack")
 MONTH_GOAL = Goal("ratio_at_most", 1.5, "<= 1.5 x 1-day")
-WALK_GOAL = Goal("ratio_at_most", 1.5, "<= 1.5 x SQL scan + encode")
+WALK_GOAL = Goal("ratio_at_most", 1.3, "<= 1.3 x (client floor + SQL scan + encode)")
 DEEP_PAGE_GOAL = Goal("ratio_at_most", 2.0, "<= 2 x page 1")
 RSS_GOAL = Goal("value_at_most", 150.0, "<= 150 MB per worker")
 
@@ -53,11 +55,12 @@ def figures(m: dict[str, Any], sql: dict[str, Any], mode: Mode, connections: int
     month_vs_sql = month_ms / max(month_sql["count_and_page"]["median_ms"], 1e-9)
     walk = m["walk"]
     floor_seconds = m["walk_client_floor_ms"] * walk["pages"] / 1000
+    scan_seconds = sql["walk_scan_and_encode"]["seconds"]
     walk_note = (
-        f"the walking client (httpx, one keep-alive connection) costs "
+        f"floor: the walking client (httpx, one keep-alive connection) costs "
         f"{m['walk_client_floor_ms']:.2f} ms a page against the stack baseline, "
-        f"{floor_seconds:.1f} s of the walk; median page {walk['median_page_ms']:.2f} ms, "
-        f"p99 {walk['p99_page_ms']:.2f} ms"
+        f"{floor_seconds:.1f} s for the walk, plus the raw scan + encode, {scan_seconds:.1f} s; "
+        f"median page {walk['median_page_ms']:.2f} ms, p99 {walk['p99_page_ms']:.2f} ms"
     )
     if not walk["complete"]:
         walk_note += (
@@ -70,20 +73,31 @@ def figures(m: dict[str, Any], sql: dict[str, Any], mode: Mode, connections: int
     return [
         Figure(
             case="a",
-            name=f"page 1, 1-day window ({day_sql['total']:,} records): throughput",
+            name=f"page 1, 1-day window ({day_sql['total']:,} records), cache hit: throughput",
             value=m["day_page_1"]["requests_per_second"],
             unit="req/s",
             baseline_name="stack",
             baseline=m["stack"]["requests_per_second"],
-            goal=THROUGHPUT_GOAL,
+            goal=HIT_GOAL,
         ),
         Figure(
             case="a",
-            name=f"page 1, 1-day window: p99 latency, {connections} connections",
+            name=f"page 1, 1-day window, cache hit: p99 latency, {connections} connections",
             value=m["day_page_1"]["latency_p99_ms"],
             unit="ms",
             baseline_name="stack",
             baseline=m["stack"]["latency_p99_ms"],
+            goal=HIT_P99_GOAL,
+        ),
+        Figure(
+            case="a",
+            name="page 1 of a 1-day window nobody asked for before (cache miss): throughput",
+            value=m["day_page_1_miss"]["requests_per_second"],
+            unit="req/s",
+            baseline_name="stack",
+            baseline=m["stack"]["requests_per_second"],
+            goal=MISS_GOAL,
+            note=f"p99 {m['day_page_1_miss']['latency_p99_ms']:.2f} ms, {connections} connections",
         ),
         Figure(
             case="b",
@@ -111,8 +125,8 @@ def figures(m: dict[str, Any], sql: dict[str, Any], mode: Mode, connections: int
             "total time",
             value=walk["projected_seconds"],
             unit="s",
-            baseline_name="SQL scan + msgspec encode",
-            baseline=sql["walk_scan_and_encode"]["seconds"],
+            baseline_name="client floor + SQL scan + msgspec encode",
+            baseline=floor_seconds + scan_seconds,
             goal=WALK_GOAL,
             note=walk_note,
         ),

@@ -60,3 +60,9 @@ def page_body_template(window: Window, size: int = 100) -> str:
         .decode()
         .replace(f'"{PAGE_PLACEHOLDER}"', PAGE_PLACEHOLDER)
     )
+
+
+def fresh_window_template(size: int = 100) -> str:
+    """Page 1 with the window's bounds left as ``__STR__`` and ``__END__`` (wrk sets them)."""
+    params = {"strTime": "__STR__", "endTime": "__END__"}
+    return json.dumps({"current": 1, "size": size, "params": params}, separators=(",", ":"))

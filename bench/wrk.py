@@ -20,13 +20,15 @@ class WrkMissing(RuntimeError):
 
 @dataclass(frozen=True, slots=True)
 class LoadSpec:
-    """What wrk sends: a fixed body, or a body template with a random page per request."""
+    """What wrk sends: a fixed body, or a body template with a random page per request, or
+    one with a fresh window per request (``fresh_windows``: first start and span, seconds)."""
 
     headers: dict[str, str]
     body: bytes | None = None
     template: str | None = None
     page_range: tuple[int, int] | None = None
     seed: int = 1
+    fresh_windows: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +59,11 @@ def wrk_path() -> str:
 def run_wrk(url: str, load: LoadSpec, seconds: float, connections: int) -> WrkResult:
     """One wrk run with one thread (the server gets the other core) for ``seconds``."""
     env = dict(os.environ)
-    if load.template is not None and load.page_range is not None:
+    if load.template is not None and load.fresh_windows is not None:
+        env["WRK_BODY_TEMPLATE"] = load.template
+        env["WRK_WINDOW_FROM_S"], env["WRK_WINDOW_SPAN_S"] = map(str, load.fresh_windows)
+        env["WRK_SEED"] = str(load.seed)
+    elif load.template is not None and load.page_range is not None:
         env["WRK_BODY_TEMPLATE"] = load.template
         env["WRK_PAGE_FROM"], env["WRK_PAGE_TO"] = map(str, load.page_range)
         env["WRK_SEED"] = str(load.seed)

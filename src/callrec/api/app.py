@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from callrec import __version__
-from callrec.api.database import DatabaseRunner
+from callrec.api.database import DatabaseRunner, open_page_reader
 from callrec.api.guard_setup import build_guard
 from callrec.api.ingest_cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest_cdrs import ingest_cdrs
@@ -58,12 +58,14 @@ def create_app(
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
         database = DatabaseRunner(engine)
         guard = build_guard(settings, clock)
+        reader = await open_page_reader(engine)
         app.state.callrec = ServiceState(
             settings,
             database,
             guard.guard,
             Pipeline(engine),
-            PageCache(settings.page_cache_mb * 1024 * 1024),
+            reader=reader,
+            pages=PageCache(settings.page_cache_mb * 1024 * 1024),
         )
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
@@ -72,6 +74,7 @@ def create_app(
             if pusher is not None:
                 await pusher.stop()
             await guard.aclose()
+            await reader.close()
             database.close()
 
     app = FastAPI(

@@ -2,9 +2,10 @@
 
 Dashboards poll page 1 and exports walk pages: the same answer is asked for again and again
 until the workspace's records change. Entries are keyed by the workspace's records revision,
-read in the same snapshot as the rest of the request and bumped in every transaction that
-changes its records (insert, rerate, purge), so a cached answer is never stale: a change
-simply makes its old entries unreachable, and LRU eviction forgets them.
+bumped in every transaction that changes its records (insert, rerate, purge): a request
+looks up the revision it just read with the key's credentials, and a page read afresh is
+kept under the revision of the snapshot it was read in. So a cached answer is never stale:
+a change simply makes its old entries unreachable, and LRU eviction forgets them.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class PageCache:
         self._entries: OrderedDict[PageKey, bytes] = OrderedDict()
         self.hits = 0
         self.misses = 0
-        # Read on the database thread, filled on the event loop.
+        # Used on the event loop only today; the lock keeps it safe for any thread.
         self._lock = threading.Lock()
 
     def get(self, key: PageKey) -> bytes | None:

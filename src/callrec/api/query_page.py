@@ -5,19 +5,17 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from callrec.api.client_ip import IPAddress
 from callrec.api.database import DatabaseRunner
-from callrec.api.guard import RequestGuard, SignedHeaders
+from callrec.api.guard import RequestGuard
 from callrec.api.page_cache import PageCache, PageKey
+from callrec.api.page_reader import PageReader, PageRequest
 from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
-from callrec.store import records
-from callrec.store.accounts import KeyCredentials, lookup_credentials
 from callrec.wire.query import PageQuery, check_window, parse_page_query
 from callrec.wire.records import encode_failure, encode_page, render_record
 from callrec.wire.status import ContractError, Status, parameter_error
@@ -32,67 +30,11 @@ JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
 @dataclass(frozen=True, slots=True)
 class ServiceState:
     settings: Settings
-    database: DatabaseRunner
+    database: DatabaseRunner  # ingest and health checks (SQLAlchemy, on threads)
     guard: RequestGuard
     pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
+    reader: PageReader  # the query path's reads, on the event loop
     pages: PageCache = field(default_factory=PageCache)
-
-
-@dataclass(frozen=True, slots=True)
-class PageRead:
-    """What the database trip found: a cached answer, or the rows to render and remember."""
-
-    query: PageQuery
-    key: PageKey
-    cached: bytes | None
-    total: int = 0
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-
-
-def _authorized_page(
-    state: ServiceState,
-    ip: IPAddress | None,
-    signed: SignedHeaders,
-    parsed: PageQuery | ContractError,
-) -> PageRead:
-    """Everything that needs the database, in one trip to its thread and one snapshot.
-
-    The key is checked before the body's verdict is given (``parsed`` may be the body's
-    ``-22``), keeping the contract's order: a caller without the secret learns nothing about
-    its body. Count and page come from the same snapshot, so they never disagree, and so does
-    the records revision that keys the page cache.
-    """
-    settings = state.settings
-    with state.database.engine.connect() as conn, conn.begin():
-        credentials = lookup_credentials(conn, signed.api_key)
-        credentials = state.guard.verify(ip, signed, credentials)
-        if isinstance(parsed, ContractError):
-            raise parsed
-        check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
-        start, end = parsed.start.micros, parsed.end.micros
-        key = PageKey(
-            credentials.workspace_id,
-            credentials.records_revision,
-            start,
-            end,
-            parsed.start.offset_seconds,
-            parsed.current,
-            parsed.size,
-        )
-        cached = state.pages.get(key)
-        if cached is not None:
-            return PageRead(parsed, key, cached)
-        total, rows = records.read_page(
-            conn, credentials.workspace_id, start, end, parsed.offset, parsed.size
-        )
-    return PageRead(parsed, key, None, total, rows)
-
-
-def _verified_credentials(
-    state: ServiceState, ip: IPAddress | None, signed: SignedHeaders
-) -> KeyCredentials:
-    with state.database.engine.connect() as conn:
-        return state.guard.verify(ip, signed, lookup_credentials(conn, signed.api_key))
 
 
 def _is_json_media_type(content_type: str | None) -> bool:
@@ -128,24 +70,54 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type=JSON_MEDIA_TYPE)
 
 
+async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -> bytes:
+    """The checks in the contract's order, then the page: from the cache, or read and kept.
+
+    The key is checked before the body's verdict is given (``parsed`` may be the body's
+    ``-22``): a caller without the secret learns nothing about its body. The rate limit comes
+    after the sign, so a stranger's requests cannot spend a customer's bucket.
+    """
+    settings = state.settings
+    signed = await state.guard.precheck(ip, request.headers)
+    parsed = await _parsed_body(request)
+    credentials = state.guard.verify(ip, signed, await state.reader.credentials(signed.api_key))
+    if state.guard.limiter.enabled:
+        await state.guard.admit(credentials)
+    if isinstance(parsed, ContractError):
+        raise parsed
+    check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
+    wanted = PageRequest(
+        credentials.workspace_id,
+        parsed.start.micros,
+        parsed.end.micros,
+        parsed.current,
+        parsed.size,
+    )
+    key = PageKey(
+        wanted.workspace_id,
+        credentials.records_revision,
+        wanted.start_us,
+        wanted.end_us,
+        parsed.start.offset_seconds,
+        wanted.current,
+        wanted.size,
+    )
+    cached = state.pages.get(key)
+    if cached is not None:
+        return cached
+    read = await state.reader.page(wanted, credentials.records_revision)
+    page = [render_record(row, parsed.start.offset_seconds) for row in read.rows]
+    body = encode_page(read.total, parsed.size, parsed.current, page)
+    # Kept under the revision the page was read at, which may be newer than the key's.
+    state.pages.put(key._replace(records_revision=read.revision), body)
+    return body
+
+
 async def query_page(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
     ip = state.guard.client_ip(request)
     try:
-        signed = await state.guard.precheck(ip, request.headers)
-        parsed = await _parsed_body(request)
-        if state.guard.limiter.enabled:
-            # The bucket is the verified key's: a stranger's requests cannot empty it.
-            credentials = await state.database.run(_verified_credentials, state, ip, signed)
-            await state.guard.admit(credentials)
-        read = await state.database.run(_authorized_page, state, ip, signed, parsed)
-        if read.cached is not None:
-            return _json(read.cached)
-        query, offset = read.query, read.query.start.offset_seconds
-        page = [render_record(row, offset) for row in read.rows]
-        body = encode_page(read.total, query.size, query.current, page)
-        state.pages.put(read.key, body)
-        return _json(body)
+        return _json(await _answer(state, request, ip))
     except ContractError as error:
         await state.guard.count_refusal(ip, request.headers, error)
         return _json(encode_failure(error.status.value, error.reason))

@@ -6,7 +6,9 @@ import ipaddress
 import re
 import secrets
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, select, update
@@ -227,7 +229,7 @@ def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
     ]
 
 
-_CREDENTIALS_SQL = (
+CREDENTIALS_SQL = (
     "SELECT k.api_key, k.secret, k.enabled, k.allow_ips, k.workspace_id, w.enabled, "
     "w.records_revision "
     f"FROM {api_keys.name} k JOIN {workspaces.name} w ON w.id = k.workspace_id "
@@ -237,7 +239,12 @@ _CREDENTIALS_SQL = (
 
 def lookup_credentials(conn: Connection, api_key: str) -> KeyCredentials | None:
     """One indexed lookup per API request, on the driver directly (see driver_rows)."""
-    rows = driver_rows(conn, _CREDENTIALS_SQL, (api_key,))
+    return credentials_from_rows(driver_rows(conn, CREDENTIALS_SQL, (api_key,)))
+
+
+def credentials_from_rows(rows: Sequence[Sequence[Any]]) -> KeyCredentials | None:
+    """The credentials in CREDENTIALS_SQL's answer, whichever driver ran it: the API's raw
+    readers (callrec.api.read_sqlite, read_postgres) come through here too."""
     if not rows:
         return None
     key, secret, key_enabled, allow_ips, workspace_id, workspace_enabled, revision = rows[0]

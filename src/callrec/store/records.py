@@ -14,6 +14,7 @@ from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional_placeholder
+from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
@@ -141,24 +142,12 @@ def insert_records(
     return InsertOutcome(len(inserted), len(records) - len(inserted), inserted)
 
 
-_COUNT_SQL = (
-    f"SELECT count(*) FROM {call_records.name} "
-    "WHERE workspace_id = ? AND start_us >= ? AND start_us < ?"
-)
-_HOURS_SQL = (
-    f"SELECT hour_us, n FROM {call_counts.name} "
-    "WHERE workspace_id = ? AND hour_us >= ? AND hour_us < ? AND n > 0 ORDER BY hour_us"
-)
-_PAGE_SQL = (
-    f"SELECT {', '.join(STORED_COLUMNS)} FROM {call_records.name} "
-    "WHERE workspace_id = ? AND start_us >= ? AND start_us < ? "
-    "ORDER BY start_us, callid LIMIT ? OFFSET ?"
-)
+_COUNT_SQL, _HOURS_SQL, _PAGE_SQL = COUNT_SQL, HOURS_SQL, PAGE_SQL
 
 
 # Statements run on the driver directly (they bypass SQLAlchemy's events, so the schema-rule
 # test checks them from this list).
-DRIVER_STATEMENTS = (_COUNT_SQL, _HOURS_SQL, _PAGE_SQL)
+DRIVER_STATEMENTS = (_COUNT_SQL, _HOURS_SQL, _PAGE_SQL, PAGE_AFTER_SQL)
 
 
 def _count_range(conn: Connection, workspace_id: int, start_us: int, end_us: int) -> int:
