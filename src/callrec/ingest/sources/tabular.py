@@ -21,6 +21,7 @@ from callrec.ingest.items import Rejected, SourceItem
 from callrec.ingest.sources import cdr_fields
 from callrec.ingest.sources.instants import MICROS, pick_instants, time_choices
 from callrec.model import RawCdr
+from callrec.wire.json_text import JsonTextError, decode_json
 
 SOURCE_JSONL = "file:jsonl"
 SOURCE_CSV = "file:csv"
@@ -104,8 +105,8 @@ def read_jsonl(
             continue
         where = f"line {number}"
         try:
-            value = _decoder.decode(line)
-        except msgspec.DecodeError as exc:
+            value = decode_json(_decoder, line)
+        except JsonTextError as exc:
             yield Rejected(where, f"not valid JSON: {exc}")
             continue
         yield _item(value, where, tz, source)
@@ -121,8 +122,8 @@ def read_json_batch(
     if not stripped.startswith(b"["):
         return list(read_jsonl(body.splitlines(), tz, source))
     try:
-        values = _decoder.decode(body)
-    except msgspec.DecodeError as exc:
+        values = decode_json(_decoder, body)
+    except JsonTextError as exc:
         raise BatchError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(values, list):  # pragma: no cover - starts with "[" yet decodes otherwise
         raise BatchError("the body must be a JSON array or JSON Lines")
