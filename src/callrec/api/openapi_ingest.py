@@ -1,0 +1,121 @@
+"""Documentation of the ingest endpoints for /openapi.json: bodies, answers and credentials.
+
+Inline schemas (no ``$ref``), so each operation is complete where it stands.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callrec.ingest.sources.tabular import FIELDS, REQUIRED_FIELDS
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}},
+    "required": ["error"],
+}
+
+_REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "accepted": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "conflicts": {"type": "integer"},
+        "quarantined": {"type": "integer"},
+        "skipped": {"type": "integer"},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"item": {"type": "string"}, "reason": {"type": "string"}},
+                "required": ["item", "reason"],
+            },
+        },
+    },
+    "required": ["accepted", "duplicates", "conflicts", "quarantined", "skipped", "rejected"],
+}
+
+
+def _error(description: str, *, challenge: bool = False) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": _ERROR_SCHEMA}},
+    }
+    if challenge:
+        answer["headers"] = {
+            "WWW-Authenticate": {"schema": {"type": "string"}, "description": "The scheme"}
+        }
+    return answer
+
+
+def _responses(what_is_unreadable: str) -> dict[str, Any]:
+    return {
+        "200": {
+            "description": "Committed: what was stored, repeated, quarantined or rejected",
+            "content": {"application/json": {"schema": _REPORT_SCHEMA}},
+        },
+        "400": _error(what_is_unreadable),
+        "401": _error("Missing or wrong credentials", challenge=True),
+        "403": _error("The ingest source is disabled"),
+        "413": _error("The body is over the size limit"),
+        "500": _error("Storing failed; nothing was stored, the sender retries"),
+    }
+
+
+def _authorization(form: str) -> dict[str, Any]:
+    return {
+        "name": "Authorization",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": f"The ingest source's credentials: {form}",
+    }
+
+
+_CDR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {name: {"type": ["string", "integer", "null"]} for name in FIELDS},
+    "required": list(REQUIRED_FIELDS),
+}
+
+INGEST_CDRS_OPENAPI: dict[str, Any] = {
+    "parameters": [
+        _authorization("Bearer <ingest source token>"),
+        {
+            "name": "tz",
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "IANA time zone (Area/City) for times written without an offset",
+        },
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": _CDR_SCHEMA}},
+            "application/x-ndjson": {
+                "schema": {"type": "string", "description": "One CDR object per line"}
+            },
+        },
+    },
+    "responses": _responses("The body cannot be read as a JSON array or JSON Lines, or tz is "
+                            "not a time zone"),
+}  # fmt: skip
+
+INGEST_FREESWITCH_OPENAPI: dict[str, Any] = {
+    "parameters": [_authorization("Basic base64(<ingest source name>:<password>)")],
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"cdr": {"type": "string"}},
+                    "required": ["cdr"],
+                }
+            },
+        },
+    },
+    "responses": _responses("The body or the CDR document cannot be read (retrying cannot help)"),
+}
