@@ -64,3 +64,42 @@ def test_unreadable_json_lines_are_rejected_and_the_good_lines_land(
         ("line 3", "not valid JSON: invalid UTF-8 at byte 0 of a string"),
     ]
     assert set(stored(engine)) == {"ok-1", "ok-4"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x8f\x00garbage\xff", b"not json\nnor this", b"5", b'"a string"', b"null", b"true\n[1]"],
+    ids=["random-bytes", "text-lines", "number", "string", "null", "no-object-lines"],
+)
+def test_a_body_without_one_json_object_is_400(
+    body: bytes, server: RunningServer, engine: Engine, token: str
+) -> None:
+    """Found by schemathesis: a body with nothing a CDR could be in was 200 "accepted 0"."""
+    response = post(server, body, token)
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith(
+        "the body is neither a JSON array nor JSON Lines of CDR objects (line 1: "
+    )
+    assert stored(engine) == {}
+
+
+def test_json_lines_with_one_object_among_garbage_is_a_report(
+    server: RunningServer, engine: Engine, token: str
+) -> None:
+    body = b"garbage\n" + json.dumps(cdr("ok-1")).encode() + b"\n5"
+    response = post(server, body, token)
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == 1
+    assert [r["item"] for r in response.json()["rejected"]] == ["line 1", "line 3"]
+
+
+@pytest.mark.parametrize("tz", ["", "Not/AZone", "../etc/passwd"], ids=["empty", "unknown", "path"])
+def test_a_tz_that_is_not_a_documented_zone_is_400(
+    tz: str, server: RunningServer, engine: Engine, token: str
+) -> None:
+    """Found by schemathesis: ``?tz=`` was taken as no zone at all."""
+    body = json.dumps([cdr("tz-1", startTime="2024-01-01T09:00:00")]).encode()
+    response = post(server, body, token, params={"tz": tz})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"].startswith("tz: unknown time zone")
+    assert stored(engine) == {}

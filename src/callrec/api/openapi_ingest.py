@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from callrec.api.time_zones import known_zones
 from callrec.ingest.sources.tabular import FIELDS, REQUIRED_FIELDS
 
 _ERROR_SCHEMA: dict[str, Any] = {
@@ -72,10 +73,20 @@ def _authorization(form: str) -> dict[str, Any]:
     }
 
 
-_CDR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {name: {"type": ["string", "integer", "null"]} for name in FIELDS},
-    "required": list(REQUIRED_FIELDS),
+# Items are not constrained here: each is checked on its own and a bad one is reported in
+# the 200 answer's "rejected" list while the good ones are stored.
+_CDR_ITEM: dict[str, Any] = {
+    "description": "A raw CDR object with the fields "
+    + ", ".join(FIELDS)
+    + " (required: "
+    + ", ".join(REQUIRED_FIELDS)
+    + "); an item that is not a usable CDR is rejected on its own",
+}
+
+_BATCH_SCHEMA: dict[str, Any] = {
+    "description": "A JSON array of CDRs, or JSON Lines (one CDR object per line, any content "
+    "type; a single object is one line)",
+    "anyOf": [{"type": "array", "items": _CDR_ITEM}, {"type": "object"}],
 }
 
 INGEST_CDRS_OPENAPI: dict[str, Any] = {
@@ -85,17 +96,14 @@ INGEST_CDRS_OPENAPI: dict[str, Any] = {
             "name": "tz",
             "in": "query",
             "required": False,
-            "schema": {"type": "string"},
+            "schema": {"type": "string", "enum": sorted(known_zones())},
             "description": "IANA time zone (Area/City) for times written without an offset",
         },
     ],
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"type": "array", "items": _CDR_SCHEMA}},
-            "application/x-ndjson": {
-                "schema": {"type": "string", "description": "One CDR object per line"}
-            },
+            "application/json": {"schema": _BATCH_SCHEMA},
         },
     },
     "responses": _responses("The body cannot be read as a JSON array or JSON Lines, or tz is "

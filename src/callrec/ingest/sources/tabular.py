@@ -87,9 +87,13 @@ def raw_cdr(item: dict[str, Any], tz: ZoneInfo | None, source: str) -> RawCdr:
     )
 
 
+NOT_AN_OBJECT = "a CDR must be a JSON object"
+NOT_JSON = "not valid JSON"
+
+
 def _item(value: object, where: str, tz: ZoneInfo | None, source: str) -> SourceItem:
     if not isinstance(value, dict):
-        return Rejected(where, "a CDR must be a JSON object")
+        return Rejected(where, NOT_AN_OBJECT)
     try:
         return raw_cdr(value, tz, source)
     except FieldError as exc:
@@ -107,7 +111,7 @@ def read_jsonl(
         try:
             value = decode_json(_decoder, line)
         except JsonTextError as exc:
-            yield Rejected(where, f"not valid JSON: {exc}")
+            yield Rejected(where, f"{NOT_JSON}: {exc}")
             continue
         yield _item(value, where, tz, source)
 
@@ -120,7 +124,7 @@ def read_json_batch(
     if not stripped:
         raise BatchError("the body is empty; send a JSON array or JSON Lines of CDRs")
     if not stripped.startswith(b"["):
-        return list(read_jsonl(body.splitlines(), tz, source))
+        return _json_lines_batch(body, tz, source)
     try:
         values = decode_json(_decoder, body)
     except JsonTextError as exc:
@@ -128,6 +132,23 @@ def read_json_batch(
     if not isinstance(values, list):  # pragma: no cover - starts with "[" yet decodes otherwise
         raise BatchError("the body must be a JSON array or JSON Lines")
     return [_item(value, f"item {n}", tz, source) for n, value in enumerate(values, start=1)]
+
+
+def _json_lines_batch(body: bytes, tz: ZoneInfo | None, source: str) -> list[SourceItem]:
+    """JSON Lines; a body in which no line is a JSON object is not JSON Lines at all."""
+    items = list(read_jsonl(body.splitlines(), tz, source))
+    if all(_not_an_object(item) for item in items):
+        first = items[0]
+        assert isinstance(first, Rejected)
+        raise BatchError(
+            "the body is neither a JSON array nor JSON Lines of CDR objects "
+            f"({first.item}: {first.reason})"
+        )
+    return items
+
+
+def _not_an_object(item: SourceItem) -> bool:
+    return isinstance(item, Rejected) and item.reason.startswith((NOT_JSON, NOT_AN_OBJECT))
 
 
 class _DecodedLines:
