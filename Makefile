@@ -61,11 +61,12 @@ bench-wrk:
 FUZZ_TARGETS := query_page freeswitch asterisk_csv tabular_jsonl tabular_csv tabular_batch push_url
 FUZZ_SECONDS ?= 300
 fuzz: $(VENV)/.installed-dev
+	@mkdir -p fuzz/logs
 	@for target in $(FUZZ_TARGETS); do \
 		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
 		$(BIN)/python -m fuzz.run $$target --seconds $(FUZZ_SECONDS) -print_final_stats=1 \
-			2>fuzz-$$target.log || { tail -n 40 fuzz-$$target.log; exit 1; }; \
-		grep -h "DONE" fuzz-$$target.log; rm -f fuzz-$$target.log; \
+			2>fuzz/logs/$$target.log || { tail -n 40 fuzz/logs/$$target.log; exit 1; }; \
+		grep -h "DONE" fuzz/logs/$$target.log; \
 	done
 
 fuzz-ci:

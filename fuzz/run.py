@@ -1,4 +1,5 @@
-"""Run one fuzz target: ``python -m fuzz.run TARGET [--seconds N] [--corpus DIR]``.
+"""Run one fuzz target: ``python -m fuzz.run TARGET [--seconds N] [--corpus DIR]``, or
+reproduce a crash: ``python -m fuzz.run TARGET FILE...``.
 
 Seeds come from fuzz/seeds/TARGET and the test fixtures the parser reads; what the fuzzer
 learns goes to the corpus directory (a temporary one by default). A crash (an exception the
@@ -32,6 +33,7 @@ def _seed_corpus(target: str, seeds: tuple[str, ...], into: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("target")
+    parser.add_argument("inputs", nargs="*", type=Path, help="run just these inputs (a crash)")
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--corpus", type=Path, help="kept between runs (default: temporary)")
     args, libfuzzer_args = parser.parse_known_args()
@@ -41,6 +43,10 @@ def main() -> None:
     if args.target not in TARGETS:
         parser.error(f"unknown target {args.target!r}; one of {', '.join(TARGETS)}")
 
+    if args.inputs:  # reproduce: run each input once, no fuzzing
+        atheris.Setup([sys.argv[0], *map(str, args.inputs)], TARGETS[args.target])
+        atheris.Fuzz()
+        return
     corpus = args.corpus or Path(tempfile.mkdtemp(prefix=f"callrec-fuzz-{args.target}-"))
     corpus.mkdir(parents=True, exist_ok=True)
     _seed_corpus(args.target, SEEDS[args.target], corpus)
