@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-full bench-wrk clean
+.PHONY: run test lint format bench bench-full bench-wrk clean fuzz fuzz-ci
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,17 +25,17 @@ run: $(VENV)/.installed
 
 ## test: install the dev dependencies, lint, run the whole test suite
 test: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench fuzz
+	$(BIN)/ruff format --check src tests bench fuzz
 
 format: $(VENV)/.installed-dev
-	$(BIN)/ruff format src tests bench
-	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench fuzz
+	$(BIN)/ruff check --fix src tests bench fuzz
 
 ## bench: every benchmark of issue 6, quick mode (200k calls, a few minutes);
 ## BENCH_MODE=full (or make bench-full) for 10M calls. Results in bench/results/.
@@ -55,6 +55,22 @@ bench-wrk:
 		echo "make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk" >&2; \
 		exit 1; \
 	fi
+
+## fuzz: every atheris target for FUZZ_SECONDS each (default 300); fuzz-ci: 15 s each.
+## A crash stops the run and leaves its input in fuzz/crashes/.
+FUZZ_TARGETS := query_page freeswitch asterisk_csv tabular_jsonl tabular_csv tabular_batch push_url
+FUZZ_SECONDS ?= 300
+fuzz: $(VENV)/.installed-dev
+	@mkdir -p fuzz/logs
+	@for target in $(FUZZ_TARGETS); do \
+		echo "fuzz: $$target for $(FUZZ_SECONDS) s"; \
+		$(BIN)/python -m fuzz.run $$target --seconds $(FUZZ_SECONDS) -print_final_stats=1 \
+			2>fuzz/logs/$$target.log || { tail -n 40 fuzz/logs/$$target.log; exit 1; }; \
+		grep -h "DONE" fuzz/logs/$$target.log; \
+	done
+
+fuzz-ci:
+	$(MAKE) fuzz FUZZ_SECONDS=15
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

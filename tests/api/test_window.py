@@ -114,7 +114,40 @@ def test_window_is_half_open_on_start_time(
 ) -> None:
     store(engine, tenant, [make_record(callid, start) for callid, start in EDGE_RECORDS])
     body = page_body("2024-01-01T10:00:00Z", "2024-01-01T11:00:00Z")
-    assert callids(query(server, tenant, body=body)) == ["at-start", "inside", "before-end-by-1us"]
+    document = query(server, tenant, body=body)
+    assert callids(document) == ["at-start", "inside", "before-end-by-1us"]
+    assert (ok_data(document)["total"], ok_data(document)["pages"]) == (3, 1)
+    second = ok_data(query(server, tenant, body=page_body(*body["params"].values(), 2, 2)))
+    assert (second["total"], second["pages"], second["current"], second["size"]) == (3, 2, 2, 2)
+    assert [record["callid"] for record in second["records"]] == ["before-end-by-1us"]
+
+
+OFF_THE_HOUR_RECORDS = [
+    ("before-start-by-1us", "2024-01-01T10:20:30.499999Z"),
+    ("at-start", "2024-01-01T10:20:30.5Z"),
+    ("half-past", "2024-01-01T10:30:00Z"),
+    ("before-end-by-1us", "2024-01-01T16:15:00.249999+05:30"),
+    ("at-end", "2024-01-01T10:45:00.25Z"),
+]
+
+
+def test_a_window_off_the_hour_is_half_open_too(
+    engine: Engine, tenant: Tenant, server: RunningServer
+) -> None:
+    """Bounds inside an hour (and in another offset): the hourly counters cannot answer alone."""
+    store(engine, tenant, [make_record(c, start) for c, start in OFF_THE_HOUR_RECORDS])
+    body = page_body("2024-01-01T15:50:30.5+05:30", "2024-01-01T10:45:00.25Z", 1, 2)
+    data = ok_data(query(server, tenant, body=body))
+    assert (data["total"], data["pages"]) == (3, 2)
+    assert [record["callid"] for record in data["records"]] == ["at-start", "half-past"]
+    assert [record["startTime"] for record in data["records"]] == [
+        "2024-01-01 15:50:30",
+        "2024-01-01 16:00:00",
+    ]
+    body["current"] = 2
+    data = ok_data(query(server, tenant, body=body))
+    assert (data["total"], data["pages"], data["current"]) == (3, 2, 2)
+    assert [record["callid"] for record in data["records"]] == ["before-end-by-1us"]
 
 
 def test_window_matches_on_start_time_not_end_time(

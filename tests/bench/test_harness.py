@@ -75,12 +75,14 @@ def test_every_generated_call_is_routed_and_stored(tmp_path: Path) -> None:
 
 def test_a_dataset_is_stale_only_when_its_migrations_changed() -> None:
     current = migration_digests()
-    assert _is_stale(None) is not None
+    assert _is_stale(None) == "not built yet (or its build did not finish)"
+    assert _is_stale({}) == "its manifest predates migration tracking"
     assert _is_stale({"migrations": current}) is None
     older = dict(list(current.items())[:1])
     assert _is_stale({"migrations": older}) is None  # migrations added since: upgraded
-    edited = dict.fromkeys(current, "0" * 16)
-    assert _is_stale({"migrations": edited}) is not None
+    first = next(iter(current))
+    edited = {**current, first: "0" * 16}
+    assert _is_stale({"migrations": edited}) == f"migrations changed since it was built: {first}"
 
 
 def test_verdicts_follow_the_goal_direction() -> None:

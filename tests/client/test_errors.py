@@ -140,7 +140,10 @@ def test_a_status_from_the_real_server_raises_its_exception(
     assert caught.value.status == status
     assert caught.value.reason
     assert str(caught.value).startswith(f"{status}: ")
-    assert caught.value.response is not None
+    response = caught.value.response
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 200  # the contract's statuses all travel in HTTP 200
+    assert response.json()["status"] == status
 
 
 def test_a_status_the_contract_does_not_know_raises_the_base_error() -> None:

@@ -99,3 +99,57 @@ def test_pages_found_through_the_counters_equal_plain_offset_pages(
                     assert total == len(everything)
                     expected = [r.callid for r in everything[offset : offset + size]]
                     assert [r[0] for r in rows] == expected, (start, end, offset, size)
+
+
+# Written out by hand (not computed with the module under test): six calls around the hour
+# boundaries of 2024-03-10 00:00-03:00 UTC, two of them in the same microsecond.
+HAND_CALLS = [
+    ("c-0059", "2024-03-09T23:59:59.999999Z"),
+    ("c-0100", "2024-03-10T00:00:00Z"),
+    ("c-0130", "2024-03-10T00:30:00Z"),
+    ("c-0159-a", "2024-03-10T00:59:59.999999Z"),
+    ("c-0159-b", "2024-03-10T00:59:59.999999Z"),
+    ("c-0200", "2024-03-10T01:00:00Z"),
+    ("c-0345", "2024-03-10T02:45:00Z"),
+]
+
+
+def _at(text: str) -> int:
+    return parse_iso_instant(text).micros
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        ("2024-03-10T00:00:00Z", "2024-03-10T03:00:00Z",
+         ["c-0100", "c-0130", "c-0159-a", "c-0159-b", "c-0200", "c-0345"]),
+        ("2024-03-10T00:00:00Z", "2024-03-10T01:00:00Z",
+         ["c-0100", "c-0130", "c-0159-a", "c-0159-b"]),
+        ("2024-03-10T00:30:00Z", "2024-03-10T01:00:00.000001Z",
+         ["c-0130", "c-0159-a", "c-0159-b", "c-0200"]),
+        ("2024-03-09T23:59:59.999999Z", "2024-03-10T00:00:00Z", ["c-0059"]),
+        ("2024-03-10T00:59:59.999999Z", "2024-03-10T01:00:00Z", ["c-0159-a", "c-0159-b"]),
+        ("2024-03-10T01:00:00.000001Z", "2024-03-10T02:45:00Z", []),
+        ("2024-03-09T00:00:00Z", "2024-03-11T00:00:00Z",
+         ["c-0059", "c-0100", "c-0130", "c-0159-a", "c-0159-b", "c-0200", "c-0345"]),
+    ],
+    ids=["three-hours", "one-hour", "across-a-boundary", "last-microsecond-before",
+         "same-microsecond", "empty-between", "whole-days"],
+)  # fmt: skip
+def test_counts_and_pages_equal_hand_written_expectations(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, start: str, end: str, expected: list[str]
+) -> None:
+    monkeypatch.setattr(records, "DIRECT_OFFSET", 0)  # use the counters for every page
+    acme = accounts.create_workspace(engine, "acme")
+    other = accounts.create_workspace(engine, "other")
+    calls = [make_record(callid, moment) for callid, moment in HAND_CALLS]
+    with engine.begin() as conn:
+        insert_records(conn, acme.id, calls)
+        insert_records(conn, other.id, calls[:3])  # another workspace's calls never count
+    with engine.connect() as conn:
+        assert count_window(conn, acme.id, _at(start), _at(end)) == len(expected)
+        for size in (1, 2, 4):
+            for offset in range(0, len(expected) + 2):
+                total, rows = read_page(conn, acme.id, _at(start), _at(end), offset, size)
+                assert total == len(expected)
+                assert [row[0] for row in rows] == expected[offset : offset + size]

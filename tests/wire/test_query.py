@@ -196,4 +196,70 @@ def test_lookback_limit_is_exact(str_time: str, allowed: bool) -> None:
 
 
 def test_no_lookback_limit_when_unset() -> None:
-    check_window(_query("1970-01-01T00:00:00Z", "1970-01-02T00:00:00Z"), 31, None, NOW_US)
+    ancient = _query("1970-01-01T00:00:00Z", "1970-01-02T00:00:00Z")
+    with pytest.raises(ContractError) as caught:
+        check_window(ancient, 31, 7, NOW_US)  # the same window is refused with a look-back
+    assert caught.value.status is Status.TIME_RANGE
+    assert check_window(ancient, 31, None, NOW_US) is None
+
+
+VALID_PARAMS = b'{"strTime":"2024-01-01T00:00:00Z","endTime":"2024-01-02T00:00:00Z"}'
+
+# Bodies that once escaped the parser as RecursionError or UnicodeDecodeError (and so as -18
+# with a logged traceback), and their relatives: each is -22 like any other malformed body.
+MALFORMED_BODIES: list[tuple[str, bytes]] = [
+    ("deep-array", b"[" * 5000 + b"]" * 5000),
+    ("deep-object", b'{"a":' * 5000 + b"1" + b"}" * 5000),
+    ("deep-params", b'{"current":1,"size":1,"params":' + b"[" * 3000 + b"]" * 3000 + b"}"),
+    ("deep-unclosed", b"[" * 60000),
+    ("invalid-utf8-in-value", b'{"current":1,"size":1,"params":{"strTime":"\xff\xfe"}}'),
+    ("invalid-utf8-in-key", b'{"\xc3\x28":1,"current":1}'),
+    ("overlong-utf8", b'{"current":"\xc0\xb1","size":1,"params":{}}'),
+    ("utf8-encoded-surrogate", b'{"current":1,"size":1,"params":{"strTime":"\xed\xa0\x80"}}'),
+    ("truncated-utf8", b'{"current":1,"size":1,"params":{"strTime":"\xe2\x82"}}'),
+    ("lone-surrogate-escape", b'{"current":1,"size":1,"params":{"strTime":"\\ud800"}}'),
+    ("bom", b'\xef\xbb\xbf{"current":1,"size":1,"params":' + VALID_PARAMS + b"}"),
+    ("utf16", '{"current":1}'.encode("utf-16")),
+    ("raw-nul-in-string", b'{"current":1,"size":1,"params":{"strTime":"\x00"}}'),
+    ("nul-after-document", b'{"current":1,"size":1,"params":' + VALID_PARAMS + b"}\x00"),
+    ("huge-integer", b'{"current":' + b"9" * 5000 + b',"size":1,"params":' + VALID_PARAMS + b"}"),
+    ("huge-float", b'{"current":1e999,"size":1,"params":' + VALID_PARAMS + b"}"),
+    ("nan", b'{"current":NaN,"size":1,"params":' + VALID_PARAMS + b"}"),
+    ("two-documents", b'{"current":1}{"current":1}'),
+]
+
+
+@pytest.mark.parametrize("body", [body for _, body in MALFORMED_BODIES],
+                         ids=[name for name, _ in MALFORMED_BODIES])  # fmt: skip
+def test_every_malformed_body_is_a_parameter_error(body: bytes) -> None:
+    reason = _parameter_error(body)
+    assert "body" in reason or "JSON" in reason or "current" in reason
+
+
+def test_escaped_nul_in_a_time_is_a_parameter_error_naming_the_field() -> None:
+    body = b'{"current":1,"size":1,"params":{"strTime":"2024-01-01T00:00:00Z\\u0000",'
+    body += b'"endTime":"2024-01-02T00:00:00Z"}}'
+    assert "params.strTime" in _parameter_error(body)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"current":[],"size":1,"params":' + VALID_PARAMS + b"}", "current"),
+        (b'{"current":1,"size":{},"params":' + VALID_PARAMS + b"}", "size"),
+        (b'{"current":1,"size":1,"params":"x"}', "params"),
+        (b'{"current":1,"size":1,"params":[' + VALID_PARAMS + b"]}", "params"),
+        (b'{"current":1,"size":1,"params":{"strTime":[],"endTime":"x"}}', "params.strTime"),
+        (b'{"current":1,"size":1,"params":{"strTime":"2024-01-01T00:00:00Z","endTime":1}}',
+         "params.endTime"),
+    ],
+    ids=["current-array", "size-object", "params-string", "params-array", "strTime-array",
+         "endTime-number"],
+)  # fmt: skip
+def test_wrong_types_at_every_level_name_the_field(body: bytes, field: str) -> None:
+    assert field in _parameter_error(body)
+
+
+def test_a_duplicate_key_takes_its_last_value() -> None:
+    body = b'{"current":1,"current":2,"size":1,"params":' + VALID_PARAMS + b"}"
+    assert parse_page_query(body).current == 2

@@ -138,3 +138,17 @@ def test_datetime_round_trip() -> None:
 def test_naive_datetime_is_refused() -> None:
     with pytest.raises(TimeFormatError):
         micros_from_datetime(datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("0001-01-01T19:59:00Z", "0001-01-01 19:59:00"),
+        ("0099-06-30T00:00:00Z", "0099-06-30 00:00:00"),
+        ("0999-12-31T23:59:59Z", "0999-12-31 23:59:59"),
+        ("1000-01-01T00:00:00Z", "1000-01-01 00:00:00"),
+        ("9999-12-31T23:59:59Z", "9999-12-31 23:59:59"),
+    ],
+)
+def test_years_are_always_rendered_with_four_digits(text: str, expected: str) -> None:
+    assert render_local(parse_iso_instant(text).micros, 0) == expected

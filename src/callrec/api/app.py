@@ -21,6 +21,7 @@ from callrec.api.ingest_cdrs import ingest_cdrs
 from callrec.api.ingest_freeswitch import PATH as INGEST_FREESWITCH_PATH
 from callrec.api.ingest_freeswitch import ingest_freeswitch
 from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.openapi_ingest import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.page_cache import PageCache
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
 from callrec.ingest.pipeline import Pipeline
@@ -100,6 +101,7 @@ def create_app(
         ingest_freeswitch,
         methods=["POST"],
         summary="Receive one CDR from FreeSWITCH mod_json_cdr (HTTP Basic per ingest source)",
+        openapi_extra=INGEST_FREESWITCH_OPENAPI,
         tags=["ingest"],
     )
     app.add_api_route(
@@ -107,6 +109,7 @@ def create_app(
         ingest_cdrs,
         methods=["POST"],
         summary="Receive a batch of raw CDRs, JSON array or JSON Lines (Bearer token)",
+        openapi_extra=INGEST_CDRS_OPENAPI,
         tags=["ingest"],
     )
 

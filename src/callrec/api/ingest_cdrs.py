@@ -23,6 +23,7 @@ from callrec.api.ingest_http import (
     report_response,
 )
 from callrec.api.query_page import ServiceState
+from callrec.api.time_zones import known_zones
 from callrec.ingest.runner import run_ingest
 from callrec.ingest.sources.tabular import BatchError, read_json_batch
 
@@ -31,8 +32,15 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 def _time_zone(name: str | None) -> ZoneInfo | None:
-    if not name:
+    """The IANA zone named by ``?tz=`` (the names /openapi.json lists); absent is none.
+
+    Present but empty, or a file ZoneInfo would open that is not a zone name (``localtime``),
+    is an error rather than a silent "no zone".
+    """
+    if name is None:
         return None
+    if name not in known_zones():
+        raise IngestHttpError(400, f"tz: unknown time zone {name[:64]!r}")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:

@@ -6,28 +6,58 @@ generic validator cannot express: digit strings as integers, -22 reasons naming 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
+from callrec.wire.query import MAX_INTEGER, MAX_PAGE_SIZE
 from callrec.wire.status import Status
+
+# The same form as callrec.wire.times parses (ASCII digits only), for generators and validators.
+ISO_INSTANT_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    r"(\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+
+
+def digits_from_1_to(limit: int) -> str:
+    """A pattern for the ASCII digit strings (leading zeros allowed) whose value is 1..limit,
+    as callrec.wire.query.contract_integer accepts them."""
+    text = str(limit)
+    shorter = [f"[1-9][0-9]{{0,{len(text) - 2}}}"] if len(text) > 1 else []
+    same_length = []
+    for position, digit in enumerate(text):
+        lowest = 1 if position == 0 else 0
+        if int(digit) > lowest:
+            rest = len(text) - position - 1
+            same_length.append(f"{text[:position]}[{lowest}-{int(digit) - 1}][0-9]{{{rest}}}")
+    return f"^0*({'|'.join([*shorter, *same_length, text])})$"
+
+
+WireInstant = Annotated[str, StringConstraints(pattern=ISO_INSTANT_PATTERN)]
+CurrentDigits = Annotated[str, StringConstraints(pattern=digits_from_1_to(MAX_INTEGER))]
+SizeDigits = Annotated[str, StringConstraints(pattern=digits_from_1_to(MAX_PAGE_SIZE))]
 
 
 class QueryParams(BaseModel):
-    strTime: str = Field(
+    strTime: WireInstant = Field(
         description="Window start (inclusive), ISO 8601 with a UTC offset; records are matched "
         "on their start time. Times in the answer are rendered in this offset.",
         examples=["2022-01-31T00:00:00+08:00"],
     )
-    endTime: str = Field(
-        description="Window end (exclusive), same form.", examples=["2022-02-01T00:00:00+08:00"]
+    endTime: WireInstant = Field(
+        description="Window end (exclusive), same form; later than strTime, at most the "
+        "server's window limit (31 days by default) after it.",
+        examples=["2022-02-01T00:00:00+08:00"],
     )
 
 
 class QueryPageBody(BaseModel):
-    current: int = Field(description="Page number, 1..N (a digit string is accepted)", ge=1)
-    size: int = Field(
-        description="Records per page, 1..100 (a digit string is accepted)", ge=1, le=100
+    current: Annotated[int, Field(ge=1, le=MAX_INTEGER)] | CurrentDigits = Field(
+        description="Page number, 1..2147483647 (a string of ASCII digits is accepted)"
+    )
+    size: Annotated[int, Field(ge=1, le=MAX_PAGE_SIZE)] | SizeDigits = Field(
+        description="Records per page, 1..100 (a string of ASCII digits is accepted)"
     )
     params: QueryParams
 
@@ -133,16 +163,35 @@ Sign: `md5(ApiKey + ApiSecret + Timestamp)`, e.g. key `bDqJFiq9`, secret `7bz1lz
 {_status_table()}
 """
 
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema with its ``$defs`` written in place.
+
+    An operation's schema sits inside the OpenAPI document, where pydantic's ``#/$defs/...``
+    (or a ``#/components/schemas/...`` nobody registers) does not resolve; these models have
+    no cycles, so every reference can simply be replaced by what it names.
+    """
+    schema = model.model_json_schema()
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(definitions[ref.removeprefix("#/$defs/")])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(item) for item in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema)
+    return resolved
+
+
 QUERY_PAGE_OPENAPI: dict[str, Any] = {
     "parameters": _HEADER_PARAMETERS,
     "requestBody": {
         "required": True,
-        "content": {
-            "application/json": {
-                "schema": QueryPageBody.model_json_schema(
-                    ref_template="#/components/schemas/{model}"
-                )
-            }
-        },
+        "content": {"application/json": {"schema": inline_schema(QueryPageBody)}},
     },
 }

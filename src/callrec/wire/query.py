@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 
+from callrec.wire.json_text import JsonTextError, decode_json
 from callrec.wire.status import ContractError, Status, parameter_error
 from callrec.wire.times import Instant, TimeFormatError, parse_iso_instant
 
@@ -75,8 +76,8 @@ def parse_page_query(body: bytes) -> PageQuery:
     if not body.strip():
         raise parameter_error("request body is empty; expected a JSON object")
     try:
-        document = _decoder.decode(body)
-    except msgspec.DecodeError as exc:
+        document = decode_json(_decoder, body)
+    except JsonTextError as exc:
         raise parameter_error(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise parameter_error("request body must be a JSON object")

@@ -86,7 +86,9 @@ def render_local(micros: int, offset_seconds: int) -> str:
     day, second_of_day = divmod(micros // 1_000_000 + offset_seconds, _DAY_SECONDS)
     date = _dates.get(day)
     if date is None:
-        date = time.strftime("%Y-%m-%d ", time.gmtime(day * _DAY_SECONDS))
+        utc = time.gmtime(day * _DAY_SECONDS)
+        # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
+        date = f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} "
         if len(_dates) < 100_000:
             _dates[day] = date
     minute, second = divmod(second_of_day, 60)

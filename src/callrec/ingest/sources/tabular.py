@@ -21,6 +21,7 @@ from callrec.ingest.items import Rejected, SourceItem
 from callrec.ingest.sources import cdr_fields
 from callrec.ingest.sources.instants import MICROS, pick_instants, time_choices
 from callrec.model import RawCdr
+from callrec.wire.json_text import JsonTextError, decode_json
 
 SOURCE_JSONL = "file:jsonl"
 SOURCE_CSV = "file:csv"
@@ -86,9 +87,13 @@ def raw_cdr(item: dict[str, Any], tz: ZoneInfo | None, source: str) -> RawCdr:
     )
 
 
+NOT_AN_OBJECT = "a CDR must be a JSON object"
+NOT_JSON = "not valid JSON"
+
+
 def _item(value: object, where: str, tz: ZoneInfo | None, source: str) -> SourceItem:
     if not isinstance(value, dict):
-        return Rejected(where, "a CDR must be a JSON object")
+        return Rejected(where, NOT_AN_OBJECT)
     try:
         return raw_cdr(value, tz, source)
     except FieldError as exc:
@@ -108,9 +113,9 @@ def read_jsonl(
             continue
         where = f"line {number}"
         try:
-            value = _decoder.decode(line)
-        except msgspec.DecodeError as exc:
-            yield Rejected(where, f"not valid JSON: {exc}")
+            value = decode_json(_decoder, line)
+        except JsonTextError as exc:
+            yield Rejected(where, f"{NOT_JSON}: {exc}")
             continue
         yield _item(value, where, tz, source)
 
@@ -123,14 +128,31 @@ def read_json_batch(
     if not stripped:
         raise BatchError("the body is empty; send a JSON array or JSON Lines of CDRs")
     if not stripped.startswith(b"["):
-        return list(read_jsonl(body.splitlines(), tz, source))
+        return _json_lines_batch(body, tz, source)
     try:
-        values = _decoder.decode(body)
-    except msgspec.DecodeError as exc:
+        values = decode_json(_decoder, body)
+    except JsonTextError as exc:
         raise BatchError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(values, list):  # pragma: no cover - starts with "[" yet decodes otherwise
         raise BatchError("the body must be a JSON array or JSON Lines")
     return [_item(value, f"item {n}", tz, source) for n, value in enumerate(values, start=1)]
+
+
+def _json_lines_batch(body: bytes, tz: ZoneInfo | None, source: str) -> list[SourceItem]:
+    """JSON Lines; a body in which no line is a JSON object is not JSON Lines at all."""
+    items = list(read_jsonl(body.splitlines(), tz, source))
+    if all(_not_an_object(item) for item in items):
+        first = items[0]
+        assert isinstance(first, Rejected)
+        raise BatchError(
+            "the body is neither a JSON array nor JSON Lines of CDR objects "
+            f"({first.item}: {first.reason})"
+        )
+    return items
+
+
+def _not_an_object(item: SourceItem) -> bool:
+    return isinstance(item, Rejected) and item.reason.startswith((NOT_JSON, NOT_AN_OBJECT))
 
 
 class _DecodedLines:
