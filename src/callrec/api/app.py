@@ -29,6 +29,8 @@ from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
 from callrec.store.migrate import is_current
+from callrec.store.secret_box import box_from_env
+from callrec.store.secret_rotation import check_master_key
 
 log = logging.getLogger("callrec.api")
 
@@ -60,6 +62,7 @@ def create_app(settings: Settings, push: PushSettings | None = None) -> FastAPI:
         if not is_current(engine):
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
+        check_master_key(engine, box_from_env())
         database = DatabaseRunner(engine)
         failures = failure_tracker(settings)
         app.state.callrec = ServiceState(
