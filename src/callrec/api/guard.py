@@ -40,6 +40,10 @@ class RequestGuard:
             self._failures.record_failure(str(ip))
         return ContractError(Status.AUTHENTICATION, reason)
 
+    def reject(self, ip: IPAddress | None, reason: str) -> ContractError:
+        """A ``-1`` decided outside the guard (the body signature), counted like a bad sign."""
+        return self._fail(ip, reason)
+
     def precheck(
         self, ip: IPAddress | None, headers: Mapping[str, str], now_seconds: int
     ) -> SignedHeaders:

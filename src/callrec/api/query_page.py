@@ -11,6 +11,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from callrec.api.body_signature import (
+    BODY_SIGNATURE_FAILED,
+    body_signature_refused,
+    body_to_verify,
+)
 from callrec.api.client_ip import IPAddress, client_ip
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard, SignedHeaders
@@ -19,6 +24,7 @@ from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
 from callrec.store import records
 from callrec.store.accounts import lookup_credentials
+from callrec.wire.body_sign import SignedBody
 from callrec.wire.query import PageQuery, check_window, parse_page_query
 from callrec.wire.records import encode_failure, encode_page, render_record
 from callrec.wire.status import ContractError, Status, parameter_error
@@ -55,6 +61,7 @@ def _authorized_page(
     ip: IPAddress | None,
     signed: SignedHeaders,
     parsed: PageQuery | ContractError,
+    signed_body: SignedBody | None = None,
 ) -> PageRead:
     """Everything that needs the database, in one trip to its thread and one snapshot.
 
@@ -67,6 +74,8 @@ def _authorized_page(
     with state.database.engine.connect() as conn, conn.begin():
         credentials = lookup_credentials(conn, signed.api_key)
         credentials = state.guard.verify(ip, signed, credentials)
+        if body_signature_refused(credentials, signed_body):
+            raise state.guard.reject(ip, BODY_SIGNATURE_FAILED)
         if isinstance(parsed, ContractError):
             raise parsed
         check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
@@ -111,11 +120,16 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _parsed_body(request: Request) -> PageQuery | ContractError:
+async def _parsed_body(request: Request) -> tuple[PageQuery | ContractError, bytes | None]:
+    """The query or the body's error, and the body as received (None: it was not read)."""
     try:
-        return parse_page_query(await _read_body(request))
+        body = await _read_body(request)
     except ContractError as error:
-        return error
+        return error, None
+    try:
+        return parse_page_query(body), body
+    except ContractError as error:
+        return error, body
 
 
 def _json(body: bytes) -> Response:
@@ -132,8 +146,9 @@ async def query_page(request: Request) -> Response:
             settings.trusted_proxies,
         )
         signed = state.guard.precheck(ip, request.headers, int(time.time()))
-        parsed = await _parsed_body(request)
-        read = await state.database.run(_authorized_page, state, ip, signed, parsed)
+        parsed, body = await _parsed_body(request)
+        signed_body = body_to_verify(request, signed.timestamp, body)
+        read = await state.database.run(_authorized_page, state, ip, signed, parsed, signed_body)
         if read.cached is not None:
             return _json(read.cached)
         query, offset = read.query, read.query.start.offset_seconds
