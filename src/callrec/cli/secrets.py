@@ -11,6 +11,7 @@ from callrec.cli.common import database, err, fail, out, print_json
 from callrec.store.secret_box import (
     MASTER_KEY_VARIABLE,
     MasterKey,
+    MasterKeyError,
     SecretBox,
     box_from_env,
     new_master_key_text,
@@ -77,6 +78,9 @@ def rotate(
     # Decrypting to plain: the secrets are under the current key unless told otherwise.
     old = _old_box(old_key_file, current if to_plain else SecretBox(None))
     with database() as target:
-        count = rotate_secrets(target, old, new)
+        try:
+            count = rotate_secrets(target, old, new)
+        except MasterKeyError as exc:
+            fail(f"{exc}; give the old key with --old-key-file or {OLD_KEY_VARIABLE}")
     where = "stored plain" if new.key_id is None else f"encrypted under key id {new.key_id}"
     err.print(f"{count} secrets {where}", markup=False)

@@ -92,6 +92,14 @@ def rotate_secrets(engine: Engine, old: SecretBox, new: SecretBox) -> int:
     """Re-seal every stored secret under ``new``; the number of secrets re-sealed."""
     with write_transaction(engine) as conn:
         found = _stored(conn)
+        known = {old.key_id, new.key_id}
+        strangers = sorted({sealed_key_id(s.stored) for s in found} - known - {None})
+        if strangers:
+            raise MasterKeyError(
+                f"stored secrets are encrypted under key id {', '.join(map(str, strangers))}, "
+                f"neither the old key ({old.key_id or 'none given'}) nor the new one "
+                f"({new.key_id or 'none'})"
+            )
         for secret in found:
             plain = _opener(secret.stored, old, new).reveal(secret.stored, secret.context)
             sealed = new.seal(plain, secret.context)
