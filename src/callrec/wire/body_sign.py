@@ -9,6 +9,7 @@ replayed with another body within the timestamp tolerance. Keys created with
 
 with ``Timestamp`` the header's value, ``METHOD`` upper case (``POST``), ``path`` the request
 path without query string (``/v3/number/record/queryPage``) and ``body`` the exact bytes sent.
+A ``sha256=`` prefix, as on callrec's own pushes, is accepted.
 """
 
 from __future__ import annotations
@@ -37,8 +38,10 @@ class SignedBody:
 
 
 def body_signature_matches(api_secret: str, signed: SignedBody) -> bool:
-    """Compare case-insensitively, in constant time; a missing header never matches."""
+    """Compare case-insensitively, in constant time; a missing header never matches. The
+    ``sha256=`` prefix that callrec's pushes carry is accepted too."""
     if not signed.signature:
         return False
+    given = signed.signature.strip().lower().removeprefix("sha256=")
     expected = body_signature(api_secret, signed.timestamp, signed.method, signed.path, signed.body)
-    return hmac.compare_digest(expected.encode(), signed.signature.strip().lower().encode())
+    return hmac.compare_digest(expected.encode(), given.encode())
