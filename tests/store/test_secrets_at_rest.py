@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 
 import pytest
+from alembic import command
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
 
 from callrec.store import accounts, make_engine
-from callrec.store.migrate import upgrade
+from callrec.store.migrate import alembic_config, upgrade
 from callrec.store.push_batches import claim_batch
 from callrec.store.push_targets import set_push_target
 from callrec.store.schema import api_keys, push_targets
@@ -190,5 +191,29 @@ def test_upgrading_a_database_with_plain_secrets_keeps_them_working(
         credentials = _credentials(engine, "legacy01")
         assert credentials.secret == API_SECRET
         assert credentials.require_body_signature is False
+    finally:
+        engine.dispose()
+
+
+def test_downgrading_restores_plain_secrets_and_refuses_encrypted_ones(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(MASTER_KEY_VARIABLE, raising=False)
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        api_key = _with_secrets(engine)
+        sealing = SecretBox(MasterKey.parse(new_master_key_text()))
+        rotate_secrets(engine, SecretBox(None), sealing)
+        with pytest.raises(RuntimeError, match="2 secrets are encrypted"):
+            command.downgrade(alembic_config(engine), "0003")
+
+        rotate_secrets(engine, sealing, SecretBox(None))
+        command.downgrade(alembic_config(engine), "0003")
+        with engine.connect() as conn:
+            stored = conn.execute(
+                text("SELECT secret FROM api_keys WHERE api_key = :key"), {"key": api_key}
+            ).scalar_one()
+        assert stored == API_SECRET
     finally:
         engine.dispose()
