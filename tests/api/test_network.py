@@ -18,7 +18,7 @@ from tests.api.support import (
     wrong_sign_headers,
 )
 from tests.conftest import Tenant
-from tests.helpers import RunningServer, run_server
+from tests.helpers import RunningServer, missing_prerequisite, run_server
 
 OTHER_LOOPBACK = "127.0.0.2"
 FORWARDED_CLIENT = "203.0.113.7"
@@ -77,7 +77,7 @@ def ipv6_server(database_url: str, engine: Engine) -> Iterator[RunningServer]:
     try:
         server = run_server(Settings(database_url=database_url), host="::1")
     except OSError as exc:
-        pytest.skip(f"no IPv6 loopback here: {exc}")
+        missing_prerequisite(f"no IPv6 loopback (::1) here: {exc}")
     yield server
     server.stop()
 

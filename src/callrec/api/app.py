@@ -30,6 +30,8 @@ from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
 from callrec.store.migrate import is_current
+from callrec.store.secret_box import box_from_env
+from callrec.store.secret_rotation import check_master_key
 
 log = logging.getLogger("callrec.api")
 
@@ -57,6 +59,7 @@ def create_app(
         if not is_current(engine):
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
+        check_master_key(engine, box_from_env())
         database = DatabaseRunner(engine)
         guard = build_guard(settings, clock)
         reader = await open_page_reader(engine)

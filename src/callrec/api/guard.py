@@ -53,6 +53,11 @@ class RequestGuard:
         # Shared by the lockout and the rate limit when they live in Redis; None otherwise.
         self.redis_breaker = redis_breaker
 
+    def reject(self, reason: str) -> ContractError:
+        """A ``-1`` decided outside the guard (the body signature): ``count_refusal`` counts it
+        toward the lockout like a bad sign."""
+        return ContractError(Status.AUTHENTICATION, reason)
+
     async def precheck(self, ip: IPAddress | None, headers: Mapping[str, str]) -> SignedHeaders:
         """The checks that need no database: deny list, lockout, headers, timestamp."""
         if ip is not None and (

@@ -9,6 +9,11 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from callrec.api.body_signature import (
+    BODY_SIGNATURE_FAILED,
+    body_signature_refused,
+    body_to_verify,
+)
 from callrec.api.client_ip import IPAddress
 from callrec.api.database import DatabaseRunner
 from callrec.api.guard import RequestGuard
@@ -59,11 +64,16 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _parsed_body(request: Request) -> PageQuery | ContractError:
+async def _parsed_body(request: Request) -> tuple[PageQuery | ContractError, bytes | None]:
+    """The query or the body's error, and the body as received (None: it was not read)."""
     try:
-        return parse_page_query(await _read_body(request))
+        body = await _read_body(request)
     except ContractError as error:
-        return error
+        return error, None
+    try:
+        return parse_page_query(body), body
+    except ContractError as error:
+        return error, body
 
 
 def _json(body: bytes) -> Response:
@@ -79,8 +89,10 @@ async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -
     """
     settings = state.settings
     signed = await state.guard.precheck(ip, request.headers)
-    parsed = await _parsed_body(request)
+    parsed, body = await _parsed_body(request)
     credentials = state.guard.verify(ip, signed, await state.reader.credentials(signed.api_key))
+    if body_signature_refused(credentials, body_to_verify(request, signed.timestamp, body)):
+        raise state.guard.reject(BODY_SIGNATURE_FAILED)
     if state.guard.limiter.enabled:
         await state.guard.admit(credentials)
     if isinstance(parsed, ContractError):
@@ -107,10 +119,10 @@ async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -
         return cached
     read = await state.reader.page(wanted, credentials.records_revision)
     page = [render_record(row, parsed.start.offset_seconds) for row in read.rows]
-    body = encode_page(read.total, parsed.size, parsed.current, page)
+    answer = encode_page(read.total, parsed.size, parsed.current, page)
     # Kept under the revision the page was read at, which may be newer than the key's.
-    state.pages.put(key._replace(records_revision=read.revision), body)
-    return body
+    state.pages.put(key._replace(records_revision=read.revision), answer)
+    return answer
 
 
 async def query_page(request: Request) -> Response:

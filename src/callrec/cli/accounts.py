@@ -19,6 +19,11 @@ number_app = typer.Typer(help="The numbers inventory.", no_args_is_help=True)
 
 T = TypeVar("T")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
+BODY_SIGNATURE_OPTION = typer.Option(
+    False,
+    "--require-body-signature",
+    help="Requests must also carry X-Callrec-Signature, an HMAC over the body (docs/api.md).",
+)
 
 
 def _run(action: Callable[[Engine], T]) -> T:
@@ -98,6 +103,7 @@ def _key_json(key: accounts.ApiKey, with_secret: bool) -> dict[str, object]:
             "workspace": key.workspace,
             "enabled": key.enabled,
             "allowIps": list(key.allow_ips),
+            "requireBodySignature": key.require_body_signature,
             "created": _created(key.created_us),
         }
     )
@@ -110,10 +116,15 @@ def key_create(
     allow_ip: list[str] = typer.Option(
         [], "--allow-ip", help="Allowed caller CIDR (IPv4 or IPv6); repeat for more. None: any."
     ),
+    require_body_signature: bool = BODY_SIGNATURE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Create an API key; the secret is shown once here."""
-    key = _run(lambda e: accounts.create_key(e, workspace, allow_ip))
+    key = _run(
+        lambda e: accounts.create_key(
+            e, workspace, allow_ip, require_body_signature=require_body_signature
+        )
+    )
     if as_json:
         print_json({"apiKey": key.api_key, "apiSecret": key.secret, "workspace": key.workspace})
         return
@@ -122,6 +133,8 @@ def key_create(
     out.print(f"workspace:  {key.workspace}", markup=False)
     if key.allow_ips:
         out.print(f"allowed:    {' '.join(key.allow_ips)}", markup=False)
+    if key.require_body_signature:
+        out.print("requires:   X-Callrec-Signature (docs/api.md)", markup=False)
 
 
 @key_app.command("disable")
@@ -138,6 +151,21 @@ def key_enable(api_key: str = typer.Argument(..., metavar="APIKEY")) -> None:
     out.print(f"API key {api_key} enabled", markup=False)
 
 
+@key_app.command("set")
+def key_set(
+    api_key: str = typer.Argument(..., metavar="APIKEY"),
+    require_body_signature: bool = typer.Option(
+        ...,
+        "--require-body-signature/--no-require-body-signature",
+        help="Require (or stop requiring) the X-Callrec-Signature body HMAC on every request.",
+    ),
+) -> None:
+    """Change a key's options."""
+    _run(lambda e: accounts.set_key_requires_body_signature(e, api_key, require_body_signature))
+    state = "requires" if require_body_signature else "no longer requires"
+    out.print(f"API key {api_key} {state} X-Callrec-Signature", markup=False)
+
+
 @key_app.command("list")
 def key_list(
     workspace: str | None = typer.Option(None, "--workspace", help="Only this workspace's keys."),
@@ -148,13 +176,14 @@ def key_list(
     if as_json:
         print_json([_key_json(k, with_secret=False) for k in keys])
         return
-    table = Table("apiKey", "workspace", "enabled", "allowed IPs", "created")
+    table = Table("apiKey", "workspace", "enabled", "allowed IPs", "body signature", "created")
     for k in keys:
         table.add_row(
             k.api_key,
             k.workspace,
             "yes" if k.enabled else "no",
             " ".join(k.allow_ips) or "any",
+            "required" if k.require_body_signature else "-",
             _created(k.created_us),
         )
     out.print(table)

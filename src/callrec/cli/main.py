@@ -23,6 +23,7 @@ from callrec.cli import (
     query,
     rating,
     records,
+    secrets,
     serve,
     summary,
 )
@@ -72,6 +73,7 @@ app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
 app.command("summary")(summary.summary)
 app.add_typer(push.app, name="push")
+app.add_typer(secrets.app, name="secrets")
 
 
 def _one_line(message: object) -> str:

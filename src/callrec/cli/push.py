@@ -13,6 +13,8 @@ from callrec.push.settings import PushSettings
 from callrec.push.targets import configure_push_target
 from callrec.push.worker import PushWorker
 from callrec.store import push_batches, push_targets
+from callrec.store.secret_box import box_from_env
+from callrec.store.secret_rotation import check_master_key
 from callrec.wire.times import datetime_from_micros, now_micros
 
 app = typer.Typer(
@@ -165,6 +167,7 @@ async def _run_worker_until_signalled(settings: PushSettings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     with database() as target:
+        check_master_key(target, box_from_env())
         await PushWorker(target, settings).run(stop)
 
 

@@ -8,9 +8,11 @@ import socket
 import typer
 import uvicorn
 
-from callrec.cli.common import engine, err, fail
+from callrec.cli.common import database, engine, err, fail
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
+from callrec.store.secret_box import box_from_env
+from callrec.store.secret_rotation import check_master_key
 
 
 def _env_option(default: object, flag: str, variable: str, help_text: str) -> object:
@@ -119,6 +121,12 @@ def serve(
         "CALLREC_PAGE_CACHE_MB",
         "Memory per server process for cached answers (0 turns the cache off).",
     ),
+    master_key_file: str = _env_option(
+        "",
+        "--master-key-file",
+        "CALLREC_MASTER_KEY_FILE",
+        "File holding the master key that secrets are encrypted under (or CALLREC_MASTER_KEY).",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -138,6 +146,7 @@ def serve(
         "CALLREC_RATE_LIMIT_PER_MINUTE": rate_limit_per_minute,
         "CALLREC_RATE_LIMIT_BURST": rate_limit_burst,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
+        "CALLREC_MASTER_KEY_FILE": master_key_file,
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
@@ -145,6 +154,8 @@ def serve(
     PushSettings.from_env()
     Settings.from_env()  # reject bad values here, with the variable's name, before starting
     engine().dispose()  # and a database that is unreachable or not migrated
+    with database() as target:  # and stored secrets this master key cannot decrypt
+        check_master_key(target, box_from_env())
     _check_port_free(host, port)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
     uvicorn.run(

@@ -13,6 +13,7 @@ from callrec import __version__
 from callrec.client._errors import UnexpectedResponseError, error_for_status
 from callrec.client._models import MalformedAnswer, Page, parse_page
 from callrec.client._windows import Window
+from callrec.wire.body_sign import BODY_SIGNATURE_HEADER, body_signature
 from callrec.wire.sign import compute_sign
 from callrec.wire.status import Status
 
@@ -30,13 +31,18 @@ class Credentials:
     api_key: str
     api_secret: str
 
-    def headers(self, timestamp: str) -> dict[str, str]:
+    def headers(self, timestamp: str, body: bytes) -> dict[str, str]:
+        # The body signature goes on every request: keys that require it check it, others
+        # (and the vendor's servers) ignore an extra header.
         return {
             "Content-Type": CONTENT_TYPE,
             "User-Agent": USER_AGENT,
             "Api-Key": self.api_key,
             "Timestamp": timestamp,
             "Sign": compute_sign(self.api_key, self.api_secret, timestamp),
+            BODY_SIGNATURE_HEADER: body_signature(
+                self.api_secret, timestamp, "POST", QUERY_PAGE_PATH, body
+            ),
         }
 
 

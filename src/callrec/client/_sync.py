@@ -129,7 +129,7 @@ class Client:
 
     def _post(self, body: bytes) -> httpx.Response:
         # Signed here, for every attempt: a retry never reuses a stale Timestamp.
-        headers = self._credentials.headers(self._signing_clock.timestamp())
+        headers = self._credentials.headers(self._signing_clock.timestamp(), body)
         try:
             return self._http.post(QUERY_PAGE_PATH, content=body, headers=headers)
         except httpx.RequestError as exc:

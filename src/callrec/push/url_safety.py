@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from callrec.push.embedded_ipv4 import embedded_ipv4
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SCHEMES = ("http", "https")
 MAX_URL_LENGTH = 2000
@@ -60,9 +62,7 @@ def _plain(address: IPAddress) -> IPAddress:
     return address
 
 
-def refusal(address: IPAddress) -> str | None:
-    """Why this address may not be pushed to, or None when it is a public unicast address."""
-    address = _plain(address)
+def _own_refusal(address: IPAddress) -> str | None:
     if address.is_loopback:
         return "loopback"
     if address.is_link_local:
@@ -78,6 +78,21 @@ def refusal(address: IPAddress) -> str | None:
     if not address.is_global:
         return "non-public"
     return None
+
+
+def refusal(address: IPAddress) -> str | None:
+    """Why this address may not be pushed to, or None when it is a public unicast address.
+
+    An IPv6 address that embeds an IPv4 one (6to4, Teredo, NAT64, ISATAP, ...) is refused
+    when the IPv4 address would be, whatever Python thinks of the IPv6 address itself.
+    """
+    address = _plain(address)
+    if isinstance(address, ipaddress.IPv6Address):
+        for embedded in embedded_ipv4(address):
+            reason = _own_refusal(embedded.address)
+            if reason is not None:
+                return f"{reason} ({embedded.form} embedding {embedded.address})"
+    return _own_refusal(address)
 
 
 def _literal(host: str) -> IPAddress | None:

@@ -20,6 +20,7 @@ from callrec.settings import IPNetwork
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.schema import api_keys, numbers, workspaces
+from callrec.store.secret_box import api_key_context, box_from_env
 from callrec.wire.times import now_micros
 
 NUMBER_TYPES = ("MOBILE", "FIXED")
@@ -47,6 +48,7 @@ class ApiKey:
     enabled: bool
     allow_ips: tuple[str, ...]
     created_us: int
+    require_body_signature: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,7 @@ class KeyCredentials:
     workspace_id: int
     workspace_enabled: bool
     records_revision: int
+    require_body_signature: bool = False
 
 
 def _networks(text: str) -> tuple[IPNetwork, ...]:
@@ -165,10 +168,12 @@ def create_key(
     allow_ips: list[str] | None = None,
     api_key: str | None = None,
     secret: str | None = None,
+    require_body_signature: bool = False,
 ) -> ApiKey:
     """Create a key; the public name looks like the vendor's (8 alphanumerics)."""
     cidrs = _normalise_cidrs(allow_ips or [])
     secret = secret or secrets.token_hex(16)
+    box = box_from_env()
     created = now_micros()
     with engine.begin() as conn:
         ws = _workspace(conn, workspace)
@@ -186,20 +191,32 @@ def create_key(
         conn.execute(
             insert(api_keys).values(
                 api_key=candidate,
-                secret=secret,
+                secret=box.seal(secret, api_key_context(candidate)),
                 workspace_id=ws.id,
                 enabled=True,
                 allow_ips=" ".join(cidrs),
                 created_us=created,
+                require_body_signature=require_body_signature,
             )
         )
-    return ApiKey(candidate, secret, ws.name, True, cidrs, created)
+    return ApiKey(candidate, secret, ws.name, True, cidrs, created, require_body_signature)
 
 
 def set_key_enabled(engine: Engine, api_key: str, enabled: bool) -> None:
     with engine.begin() as conn:
         result = conn.execute(
             update(api_keys).where(api_keys.c.api_key == api_key).values(enabled=enabled)
+        )
+        if result.rowcount == 0:
+            raise NotFound(f"no API key {api_key!r}")
+
+
+def set_key_requires_body_signature(engine: Engine, api_key: str, required: bool) -> None:
+    with engine.begin() as conn:
+        result = conn.execute(
+            update(api_keys)
+            .where(api_keys.c.api_key == api_key)
+            .values(require_body_signature=required)
         )
         if result.rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
@@ -216,14 +233,16 @@ def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
             ws = _workspace(conn, workspace)
             query = query.where(api_keys.c.workspace_id == ws.id)
         rows = conn.execute(query).all()
+    box = box_from_env()
     return [
         ApiKey(
             r.api_key,
-            r.secret,
+            box.reveal(r.secret, api_key_context(r.api_key)),
             r.workspace_name,
             r.enabled,
             tuple(r.allow_ips.split()),
             r.created_us,
+            r.require_body_signature,
         )
         for r in rows
     ]
@@ -231,7 +250,7 @@ def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
 
 CREDENTIALS_SQL = (
     "SELECT k.api_key, k.secret, k.enabled, k.allow_ips, k.workspace_id, w.enabled, "
-    "w.records_revision "
+    "w.records_revision, k.require_body_signature "
     f"FROM {api_keys.name} k JOIN {workspaces.name} w ON w.id = k.workspace_id "
     "WHERE k.api_key = ?"
 )
@@ -247,15 +266,17 @@ def credentials_from_rows(rows: Sequence[Sequence[Any]]) -> KeyCredentials | Non
     readers (callrec.api.read_sqlite, read_postgres) come through here too."""
     if not rows:
         return None
-    key, secret, key_enabled, allow_ips, workspace_id, workspace_enabled, revision = rows[0]
+    row = rows[0]
+    key, stored, key_enabled, allow_ips, workspace_id, workspace_enabled, revision, body_sig = row
     return KeyCredentials(
         api_key=key,
-        secret=secret,
+        secret=box_from_env().reveal(stored, api_key_context(key)),
         key_enabled=bool(key_enabled),
         allow_ips=_networks(allow_ips),
         workspace_id=workspace_id,
         workspace_enabled=bool(workspace_enabled),
         records_revision=revision,
+        require_body_signature=bool(body_sig),
     )
 
 

@@ -12,6 +12,7 @@ from callrec.store.dialect import (
     install_connection_hooks,
     normalise_url,
 )
+from callrec.store.file_permissions import protect_sqlite_files
 
 
 def make_engine(url: str) -> Engine:
@@ -19,6 +20,7 @@ def make_engine(url: str) -> Engine:
         url = normalise_url(url)
     except UnsupportedDatabase as exc:
         raise SettingsError(f"CALLREC_DATABASE_URL: {exc}") from exc
+    protect_sqlite_files(url)
     engine = create_engine(url, **engine_options(url))
     install_connection_hooks(engine)
     return engine

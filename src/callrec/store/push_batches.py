@@ -32,6 +32,7 @@ from callrec.store.schema import (
     push_targets,
     workspaces,
 )
+from callrec.store.secret_box import box_from_env, push_target_context
 from callrec.wire.records import STORED_COLUMNS
 
 PENDING = "pending"
@@ -109,7 +110,10 @@ def _enabled_target(conn: Connection, workspace_id: int) -> _Target | None:
     ).one_or_none()
     if row is None:
         return None
-    return _Target(row.name, row.time_zone, row.url, row.secret or None)
+    secret = (
+        box_from_env().reveal(row.secret, push_target_context(workspace_id)) if row.secret else None
+    )
+    return _Target(row.name, row.time_zone, row.url, secret)
 
 
 def _unclaimed(now_us: int) -> ColumnElement[bool]:

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection, Engine
 from callrec.store.dialect import write_transaction
 from callrec.store.errors import NotFound
 from callrec.store.schema import push_targets, workspaces
+from callrec.store.secret_box import box_from_env, push_target_context
 from callrec.wire.times import now_micros
 
 t = push_targets.c
@@ -68,15 +69,17 @@ def set_push_target(
     """Create or change a workspace's target. A new target is enabled; a changed one keeps
     its enabled state, and its secret unless a new one is given or ``clear_secret``."""
     now = now_micros()
+    box = box_from_env()
     with write_transaction(engine) as conn:
         workspace_id = workspace_id_named(conn, workspace)
+        stored = None if secret is None else box.seal(secret, push_target_context(workspace_id))
         exists = conn.execute(select(t.workspace_id).where(t.workspace_id == workspace_id)).scalar()
         if exists is None:
             conn.execute(
                 insert(push_targets).values(
                     workspace_id=workspace_id,
                     url=url,
-                    secret=secret,
+                    secret=stored,
                     enabled=True,
                     created_us=now,
                     updated_us=now,
@@ -86,7 +89,7 @@ def set_push_target(
         else:
             values: dict[str, object] = {"url": url, "updated_us": now}
             if secret is not None or clear_secret:
-                values["secret"] = secret
+                values["secret"] = stored
             conn.execute(update(push_targets).where(t.workspace_id == workspace_id).values(values))
         return _target(conn, workspace)
 

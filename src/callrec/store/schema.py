@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 from callrec.store.dialect import byte_ordered_text
@@ -60,13 +61,18 @@ api_keys = Table(
     metadata,
     Column("api_key", String(64), primary_key=True),
     # The vendor's sign is md5(key + secret + timestamp): the server must know the secret
-    # itself, so it cannot be stored as a one-way hash. Protect the database file.
-    Column("secret", String(128), nullable=False),
+    # itself, so it cannot be stored as a one-way hash. Stored versioned, sealed under the
+    # master key when one is set (callrec.store.secret_box).
+    Column("secret", Text, nullable=False),
     Column("workspace_id", Integer, ForeignKey("workspaces.id"), nullable=False, index=True),
     Column("enabled", Boolean, nullable=False, default=True),
     # Space-separated CIDRs; empty means "any address".
     Column("allow_ips", Text, nullable=False, default=""),
     Column("created_us", BigInteger, nullable=False),
+    # Requests must also carry X-Callrec-Signature, an HMAC over the body (wire.body_sign).
+    Column(
+        "require_body_signature", Boolean, nullable=False, default=False, server_default=false()
+    ),
 )
 
 numbers = Table(
@@ -211,8 +217,8 @@ push_targets = Table(
     # Where a workspace's new records are pushed (callrec.push); one URL per workspace.
     Column("workspace_id", Integer, ForeignKey("workspaces.id"), primary_key=True),
     Column("url", Text, nullable=False),
-    # HMAC key for the push signature; must be known to sign, so it is stored as given.
-    Column("secret", String(200), nullable=True),
+    # HMAC key for the push signature; must be known to sign: stored like api_keys.secret.
+    Column("secret", Text, nullable=True),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("created_us", BigInteger, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
