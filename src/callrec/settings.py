@@ -62,6 +62,13 @@ class Settings:
     redis_url: str | None = None
     redis_prefix: str = "callrec:"
     page_cache_mb: int = 24
+    # HTTP limits against hostile and slow peers (docs/operations.md, "Limits on connections").
+    max_header_line_bytes: int = 8192
+    max_header_bytes: int = 32768
+    header_timeout_seconds: float = 10
+    body_timeout_seconds: float = 60
+    keepalive_timeout_seconds: float = 5
+    max_connections: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,4 +87,10 @@ class Settings:
             redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
             redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
             page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 24, 0),
+            max_header_line_bytes=_int(env, "CALLREC_MAX_HEADER_LINE_BYTES", 8192, 256),
+            max_header_bytes=_int(env, "CALLREC_MAX_HEADER_BYTES", 32768, 256),
+            header_timeout_seconds=_int(env, "CALLREC_HEADER_TIMEOUT", 10, 1),
+            body_timeout_seconds=_int(env, "CALLREC_BODY_TIMEOUT", 60, 1),
+            keepalive_timeout_seconds=_int(env, "CALLREC_KEEPALIVE_TIMEOUT", 5, 1),
+            max_connections=_int(env, "CALLREC_MAX_CONNECTIONS", 1000, 1),
         )

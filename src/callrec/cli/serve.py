@@ -6,8 +6,8 @@ import os
 import socket
 
 import typer
-import uvicorn
 
+from callrec.api import server
 from callrec.cli.common import engine, err, fail
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
@@ -86,6 +86,42 @@ def serve(
         "CALLREC_PAGE_CACHE_MB",
         "Memory per server process for cached answers (0 turns the cache off).",
     ),
+    max_header_line_bytes: int = _env_option(
+        8192,
+        "--max-header-line-bytes",
+        "CALLREC_MAX_HEADER_LINE_BYTES",
+        "Longest request line or header line (431 beyond).",
+    ),
+    max_header_bytes: int = _env_option(
+        32768,
+        "--max-header-bytes",
+        "CALLREC_MAX_HEADER_BYTES",
+        "Largest request head, request line and headers together (431 beyond).",
+    ),
+    header_timeout: int = _env_option(
+        10,
+        "--header-timeout",
+        "CALLREC_HEADER_TIMEOUT",
+        "Seconds a new connection or request has to deliver its whole head (408 and close).",
+    ),
+    body_timeout: int = _env_option(
+        60,
+        "--body-timeout",
+        "CALLREC_BODY_TIMEOUT",
+        "Seconds a request has to deliver its whole body after its head (408 and close).",
+    ),
+    keepalive_timeout: int = _env_option(
+        5,
+        "--keepalive-timeout",
+        "CALLREC_KEEPALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection stays open between requests.",
+    ),
+    max_connections: int = _env_option(
+        1000,
+        "--max-connections",
+        "CALLREC_MAX_CONNECTIONS",
+        "Open connections per server process; beyond it new ones get 503 and are closed.",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -100,6 +136,12 @@ def serve(
         "CALLREC_REDIS_URL": redis_url,
         "CALLREC_PAGE_CACHE_MB": page_cache_mb,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
+        "CALLREC_MAX_HEADER_LINE_BYTES": max_header_line_bytes,
+        "CALLREC_MAX_HEADER_BYTES": max_header_bytes,
+        "CALLREC_HEADER_TIMEOUT": header_timeout,
+        "CALLREC_BODY_TIMEOUT": body_timeout,
+        "CALLREC_KEEPALIVE_TIMEOUT": keepalive_timeout,
+        "CALLREC_MAX_CONNECTIONS": max_connections,
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
@@ -109,13 +151,4 @@ def serve(
     engine().dispose()  # and a database that is unreachable or not migrated
     _check_port_free(host, port)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
-    uvicorn.run(
-        "callrec.api:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        server_header=False,
-        proxy_headers=False,
-    )
+    server.serve(host, port, workers, log_level)
