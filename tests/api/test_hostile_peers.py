@@ -51,6 +51,14 @@ def start(sqlite_url: str) -> Iterator[Callable[..., RunningServer]]:
         server.stop()
 
 
+def create_key(url: str) -> accounts.ApiKey:
+    engine = make_engine(url)
+    try:
+        return accounts.create_key(engine, "acme")
+    finally:
+        engine.dispose()
+
+
 def connect(server: RunningServer) -> socket.socket:
     host, port = server.base_url.removeprefix("http://").rsplit(":", 1)
     sock = socket.create_connection((host, int(port)), timeout=HANG_SECONDS)
@@ -174,9 +182,7 @@ TRICKLED_BODY = json.dumps({"current": 1, "size": 10, "params": {"pad": "x" * 20
 def test_a_peer_trickling_its_body_is_timed_out(
     start: Callable[..., RunningServer], sqlite_url: str
 ) -> None:
-    engine = make_engine(sqlite_url)
-    key = accounts.create_key(engine, "acme")
-    engine.dispose()
+    key = create_key(sqlite_url)
     server = start(body_timeout_seconds=1)
     with connect(server) as sock:
         sock.sendall(post_head(TRICKLED_BODY, signed_headers(key.api_key, key.secret)))
@@ -204,20 +210,41 @@ def test_an_idle_keep_alive_connection_is_closed(start: Callable[..., RunningSer
     assert status_of(answer) == 200
 
 
-def test_beyond_the_connection_cap_new_connections_get_503_and_the_cap_frees_up(
+def test_at_the_cap_a_new_client_evicts_the_longest_waiting_idle_connection(
     start: Callable[..., RunningServer],
 ) -> None:
     server = start(max_connections=5, header_timeout_seconds=60)
     idle = [connect(server) for _ in range(5)]
     try:
-        time.sleep(0.3)  # let the server take all five before the sixth arrives
+        time.sleep(0.3)  # let the server take all five before the next one arrives
+        with connect(server) as client:
+            client.sendall(HEALTHZ + b"Connection: close\r\n\r\n")
+            assert status_of(read_until_closed(client)) == 200
+        evicted = read_until_closed(idle[0])  # the first to connect waited longest
+        assert evicted == b"" or status_of(evicted) == 503
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_at_the_cap_with_every_request_under_way_new_connections_get_503(
+    start: Callable[..., RunningServer], sqlite_url: str
+) -> None:
+    key = create_key(sqlite_url)
+    server = start(max_connections=5, body_timeout_seconds=60)
+    # Signed heads complete, bodies pending: requests under way, none of them to evict.
+    busy = [connect(server) for _ in range(5)]
+    try:
+        for sock in busy:
+            sock.sendall(post_head(TRICKLED_BODY, signed_headers(key.api_key, key.secret)))
+        time.sleep(0.3)  # let the server read all five heads before the next one arrives
         with connect(server) as extra:
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 extra.sendall(HEALTHZ + b"\r\n")
             answer = read_until_closed(extra)
         assert answer == b"" or status_of(answer) == 503
     finally:
-        for sock in idle:
+        for sock in busy:
             sock.close()
     with server.client() as http:
         for _ in range(50):  # the server notices the closed connections within moments
@@ -225,7 +252,7 @@ def test_beyond_the_connection_cap_new_connections_get_503_and_the_cap_frees_up(
                 break
             time.sleep(0.1)
         else:
-            pytest.fail("the server kept refusing after the idle connections closed")
+            pytest.fail("the server kept refusing after the busy connections closed")
 
 
 def test_an_ordinary_client_is_answered_while_slow_peers_hold_connections(

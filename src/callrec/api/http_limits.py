@@ -4,7 +4,13 @@ uvicorn on its own caps neither the request head (httptools buffers a 100 MB hea
 time a peer may take to send it or its body, and holds any number of connections. This
 subclass adds, per connection: a cap on each head line and on the whole head (431), a deadline
 for the head from the connection's or request's first byte and one for the body from the end
-of the head (408), and a cap on open connections per worker process (503 at once).
+of the head (408), and a cap on open connections per worker process.
+
+At the cap a new connection first evicts the connection that has waited longest without a
+request under way (idle, or still sending its head): slow peers hold connections in exactly
+that state, while a real client sends its head at once, so under a flood of slow peers the
+real clients still get in. Only when every connection has a request under way does the new
+one get 503 at once.
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """One connection; ``limits`` is set on the subclass that ``protocol_with_limits`` makes."""
 
     limits: ClassVar[HttpLimits]
+    # Connections without a request under way, longest waiting first (one per worker process).
+    waiting: ClassVar[dict[LimitedHttpToolsProtocol, None]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -90,12 +98,18 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
-            self.logger.warning("Refused a connection: %d open", len(self.connections) - 1)
-            self._refuse(http.HTTPStatus.SERVICE_UNAVAILABLE)
-            return
+            if not self.waiting:
+                self.logger.warning("Refused a connection: %d open", len(self.connections) - 1)
+                self._refuse(http.HTTPStatus.SERVICE_UNAVAILABLE)
+                return
+            longest_waiting = next(iter(self.waiting))
+            self.waiting.pop(longest_waiting)
+            longest_waiting._refuse(http.HTTPStatus.SERVICE_UNAVAILABLE)
+        self.waiting[self] = None
         self._arm_head_timer()
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.waiting.pop(self, None)
         self._cancel_timers()
         super().connection_lost(exc)
 
@@ -134,6 +148,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = True
         self._head_bytes = 0
         self._line_bytes = 0
+        if self.cycle is None or self.cycle.response_complete:
+            self.waiting.setdefault(self, None)
         if self._head_timer is None:
             self._arm_head_timer()
 
@@ -147,6 +163,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        self.waiting.pop(self, None)
         self._cancel_head_timer()
         head_bytes = len(self.url) + sum(len(name) + 4 + len(value) for name, value in self.headers)
         if head_bytes > self.limits.max_header_bytes:
@@ -159,6 +176,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._cancel_body_timer()
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and not self.pipeline:
+            self.waiting[self] = None  # idle until the next request
 
     # Limits
 
@@ -217,4 +239,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
 def protocol_with_limits(limits: HttpLimits) -> type[LimitedHttpToolsProtocol]:
     """A protocol class bound to ``limits``, for ``uvicorn.Config(http=...)``."""
-    return type("CallrecHttpProtocol", (LimitedHttpToolsProtocol,), {"limits": limits})
+    return type(
+        "CallrecHttpProtocol", (LimitedHttpToolsProtocol,), {"limits": limits, "waiting": {}}
+    )
