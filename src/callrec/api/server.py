@@ -8,7 +8,9 @@ connection, and keep-alive clients can all end up on one worker.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import resource
 import signal
 import socket
 import threading
@@ -25,6 +27,9 @@ from callrec.settings import Settings
 
 APP_FACTORY = "callrec.api:create_app_from_env"
 STOP_SECONDS = 15
+# Files a worker keeps open besides its connections: database, logs, the listening socket.
+OTHER_FILES = 100
+logger = logging.getLogger("uvicorn.error")
 _spawn = multiprocessing.get_context("spawn")
 
 
@@ -64,13 +69,32 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
 
 
 def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -> None:
-    config = server_config(APP_FACTORY, Settings.from_env(), log_level, factory=True)
+    settings = Settings.from_env()
+    config = server_config(APP_FACTORY, settings, log_level, factory=True)
+    _make_room_for_connections(settings.max_connections)
     try:
         sock = listening_socket(host, port, reuse_port)
     except OSError as exc:
         uvicorn.config.logger.error("cannot listen on %s:%d: %s", host, port, exc)
         raise SystemExit(STARTUP_FAILURE) from exc
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _make_room_for_connections(max_connections: int) -> None:
+    """Raise the open-file limit toward the connection cap: at the limit accept() fails and
+    connections wait unanswered in the backlog, which is the stall the cap exists to avoid."""
+    wanted = max_connections + OTHER_FILES
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        logger.warning(
+            "open-file limit %d is below CALLREC_MAX_CONNECTIONS + %d: lower the cap or "
+            "raise the limit (ulimit -n, LimitNOFILE=)",
+            soft,
+            OTHER_FILES,
+        )
 
 
 def _supervise(host: str, port: int, workers: int, log_level: str) -> None:
