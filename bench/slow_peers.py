@@ -1,10 +1,12 @@
 """Slow peers against real clients, on loopback: how many real requests still succeed.
 
-For each server (the old launch, plain uvicorn; and ``callrec serve`` with its limits) it runs
-real clients for ``--seconds`` alone (the baseline), then again while ``--peers`` slow peers
-trickle request heads a byte at a time and reconnect whenever they are dropped (slowloris).
+For each server (the old launch, plain uvicorn; ``callrec serve`` with its limits; granian
+when installed) it runs real clients for ``--seconds`` alone (the baseline), then again while
+``--peers`` slow peers trickle request heads a byte at a time and reconnect whenever they are
+dropped (slowloris).
 The servers run with ``--server-fds`` open files, a common default, so that the peers outnumber
-what a server can hold. It prints successes per phase and the ratio attack/baseline.
+what a server can hold. It prints successes per phase and the ratio attack/baseline, then
+streams one huge header (``--header-mb``): how much of it the server took, and its RSS growth.
 
     .venv/bin/python -m bench.slow_peers --peers 1500 --seconds 15
 
@@ -18,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import os
+import socket
 import sys
 import tempfile
 import time
@@ -27,10 +30,11 @@ from pathlib import Path
 import httpx
 
 from bench.common import LOOPBACK, free_port
-from bench.servers import Server, _callrec_command
+from bench.servers import Server, _callrec_command, rss_mb
 from bench.signed import QUERY_PAGE_PATH, Credentials, Window, page_body
 from callrec.store import accounts, make_engine, upgrade
 
+APP = "callrec.api:create_app_from_env"
 DAY_US = 86_400 * 1_000_000
 REQUEST_TIMEOUT_SECONDS = 5
 PEER_BYTE_INTERVAL_SECONDS = 1.0
@@ -52,7 +56,7 @@ def _servers(database_url: str, server_fds: int, log_dir: Path) -> list[Server]:
         sys.executable,
         "-m",
         "uvicorn",
-        "callrec.api:create_app_from_env",
+        APP,
         "--factory",
         "--host",
         LOOPBACK,
@@ -65,10 +69,16 @@ def _servers(database_url: str, server_fds: int, log_dir: Path) -> list[Server]:
     ]
     callrec = [*limit, *_callrec_command(), "serve", "--host", LOOPBACK]
     callrec += ["--port", str(callrec_port), "--log-level", "critical"]
-    return [
+    servers = [
         Server("plain uvicorn (before)", plain, env, log_dir / "plain.log"),
         Server("callrec serve (after)", callrec, env, log_dir / "callrec.log"),
     ]
+    granian = Path(sys.executable).with_name("granian")
+    if granian.exists():  # the alternative, with its defaults (pip install granian)
+        command = [*limit, str(granian), "--interface", "asgi", "--factory", "--host", LOOPBACK]
+        command += ["--port", str(free_port()), "--log-level", "error", APP]
+        servers.append(Server("granian", command, env, log_dir / "granian.log"))
+    return servers
 
 
 async def _slow_peer(port: int, stop: asyncio.Event, connected: list[int]) -> None:
@@ -134,11 +144,29 @@ async def _phase(
     return total, held
 
 
+def _huge_header(server: Server, megabytes: int) -> tuple[float, float]:
+    """Stream one header of ``megabytes``; MB the server took before closing, its RSS growth."""
+    before = rss_mb(server.pid)
+    sent = 0
+    with socket.create_connection((LOOPBACK, server.port), timeout=30) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: bench\r\nX-Huge: ")
+        chunk = b"a" * 65536
+        try:
+            while sent < megabytes * 1_000_000:
+                sock.sendall(chunk)
+                sent += len(chunk)
+        except OSError:
+            pass
+        grown = rss_mb(server.pid) - before
+    return sent / 1e6, grown
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--peers", type=int, default=1500, help="slow peers (at most 5000)")
     parser.add_argument("--clients", type=int, default=10, help="concurrent real clients")
     parser.add_argument("--seconds", type=float, default=15, help="each phase (at most 60)")
+    parser.add_argument("--header-mb", type=int, default=50, help="one huge header (at most 200)")
     parser.add_argument("--server-fds", type=int, default=1024, help="servers' open-file limit")
     args = parser.parse_args(argv)
     peers, seconds = min(args.peers, 5000), min(args.seconds, 60)
@@ -158,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
                 attacked, held = asyncio.run(
                     _phase(server, credentials, args.clients, seconds, peers)
                 )
+                header_sent_mb, header_rss_mb = _huge_header(server, min(args.header_mb, 200))
             ratio = attacked.ok / baseline.ok if baseline.ok else 0.0
             results.append(
                 {
@@ -168,12 +197,16 @@ def main(argv: list[str] | None = None) -> int:
                     "attacked_ok": attacked.ok,
                     "attacked_failed": attacked.failed,
                     "ratio": round(ratio, 3),
+                    "huge_header_taken_mb": round(header_sent_mb, 1),
+                    "huge_header_rss_growth_mb": round(header_rss_mb, 1),
                 }
             )
             print(
                 f"{server.name}: baseline {baseline.ok} ok / {baseline.failed} failed; "
                 f"with {peers} slow peers ({held} connected at start) "
-                f"{attacked.ok} ok / {attacked.failed} failed; ratio {ratio:.2f}",
+                f"{attacked.ok} ok / {attacked.failed} failed; ratio {ratio:.2f}; "
+                f"a {args.header_mb} MB header: {header_sent_mb:.1f} MB taken, "
+                f"RSS +{header_rss_mb:.1f} MB",
                 flush=True,
             )
     print(json.dumps({"peers": peers, "seconds": seconds, "results": results}))
