@@ -269,3 +269,19 @@ def test_an_ordinary_client_is_answered_while_slow_peers_hold_connections(
     finally:
         for sock in slow:
             sock.close()
+
+
+def test_a_pipelined_request_after_a_large_body_is_not_taken_for_a_large_head(
+    start: Callable[..., RunningServer],
+) -> None:
+    server = start(max_header_bytes=32768)
+    body = json.dumps({"pad": "x" * 60000}).encode()
+    unsigned_post = post_head(body, {"Content-Type": "application/json"}) + body
+    with connect(server) as sock:
+        # The second head starts in the same read as the first body and ends in a later one.
+        sock.sendall(unsigned_post + HEALTHZ)
+        time.sleep(0.3)
+        sock.sendall(b"Connection: close\r\n\r\n")
+        answers = read_until_closed(sock)
+    assert answers.count(b"HTTP/1.1 200 OK") == 2, answers[:300]
+    assert b"431" not in answers

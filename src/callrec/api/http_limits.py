@@ -89,6 +89,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._in_head = True
+        self._head_began_in_this_read = False
         self._head_bytes = 0
         self._line_bytes = 0
         self._refusal: http.HTTPStatus | None = None
@@ -115,6 +116,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         self._unset_keepalive_if_required()
+        self._head_began_in_this_read = False
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -131,8 +133,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.logger.warning(msg)
             self.send_400_response(msg)
             return
-        if self._in_head:
-            # Still inside a head: every byte of this chunk belongs to it.
+        if self._in_head and not self._head_began_in_this_read:
+            # Still inside a head that began in an earlier read: all of this read is head.
+            # (A head that began within this read, after a pipelined request, is counted from
+            # the next read on; the callbacks check its complete lines meanwhile.)
             self._head_bytes += len(data)
             self._line_bytes = _trailing_line_length(data, self._line_bytes)
             if (
@@ -146,6 +150,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head = True
+        self._head_began_in_this_read = True
         self._head_bytes = 0
         self._line_bytes = 0
         if self.cycle is None or self.cycle.response_complete:
