@@ -75,7 +75,7 @@ def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -
     try:
         sock = listening_socket(host, port, reuse_port)
     except OSError as exc:
-        uvicorn.config.logger.error("cannot listen on %s:%d: %s", host, port, exc)
+        logger.error("cannot listen on %s:%d: %s", host, port, exc)
         raise SystemExit(STARTUP_FAILURE) from exc
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -139,5 +139,6 @@ def _on_signals(handler: SignalHandler | dict[int, SignalHandler]) -> dict[int, 
     previous: dict[int, SignalHandler] = {}
     for signum in (signal.SIGINT, signal.SIGTERM):
         chosen = handler[signum] if isinstance(handler, dict) else handler
-        previous[signum] = signal.signal(signum, chosen)  # type: ignore[arg-type]
+        if chosen is not None:  # None: the old handler was not set from Python; leave it
+            previous[signum] = signal.signal(signum, chosen)  # type: ignore[arg-type]
     return previous
