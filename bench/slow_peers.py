@@ -1,12 +1,12 @@
 """Slow peers against real clients, on loopback: how many real requests still succeed.
 
-For each server (the old launch, plain uvicorn; ``callrec serve`` with its limits; granian
-when installed) it runs real clients for ``--seconds`` alone (the baseline), then again while
-``--peers`` slow peers trickle request heads a byte at a time and reconnect whenever they are
-dropped (slowloris).
-The servers run with ``--server-fds`` open files, a common default, so that the peers outnumber
-what a server can hold. It prints successes per phase and the ratio attack/baseline, then
-streams one huge header (``--header-mb``): how much of it the server took, and its RSS growth.
+For each server (the old launch, plain uvicorn; uvicorn with its own limit settings;
+``callrec serve`` with its limits; granian when installed) it runs real clients for
+``--seconds`` alone (the baseline), then again while ``--peers`` slow peers trickle request
+heads a byte at a time and reconnect whenever they are dropped (slowloris). The servers run
+with ``--server-fds`` open files, a common default, so that the peers outnumber what a server
+can hold. It prints successes per phase and the ratio attack/baseline, then streams one huge
+header (``--header-mb``): how much of it the server took, and its RSS growth.
 
     .venv/bin/python -m bench.slow_peers --peers 1500 --seconds 15
 
@@ -46,31 +46,25 @@ class Tally:
     failed: int = 0
 
 
+def _uvicorn(limit: list[str], *options: str) -> list[str]:
+    """The old launch of the app under plain uvicorn, on a free port, with extra ``options``."""
+    command = [*limit, sys.executable, "-m", "uvicorn", APP, "--factory", "--host", LOOPBACK]
+    command += ["--port", str(free_port()), "--log-level", "critical"]
+    return [*command, "--no-server-header", "--no-proxy-headers", *options]
+
+
 def _servers(database_url: str, server_fds: int, log_dir: Path) -> list[Server]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLREC_")}
     env["CALLREC_DATABASE_URL"] = database_url
     limit = ["prlimit", f"--nofile={server_fds}:{server_fds}"]
-    plain_port, callrec_port = free_port(), free_port()
-    plain = [
-        *limit,
-        sys.executable,
-        "-m",
-        "uvicorn",
-        APP,
-        "--factory",
-        "--host",
-        LOOPBACK,
-        "--port",
-        str(plain_port),
-        "--log-level",
-        "critical",
-        "--no-server-header",
-        "--no-proxy-headers",
-    ]
+    # uvicorn's own knobs at their best: h11 (the parser that caps a head) and the same caps.
+    tuned = ["--http", "h11", "--h11-max-incomplete-event-size", "32768"]
+    tuned += ["--limit-concurrency", "1000", "--timeout-keep-alive", "5"]
     callrec = [*limit, *_callrec_command(), "serve", "--host", LOOPBACK]
-    callrec += ["--port", str(callrec_port), "--log-level", "critical"]
+    callrec += ["--port", str(free_port()), "--log-level", "critical"]
     servers = [
-        Server("plain uvicorn (before)", plain, env, log_dir / "plain.log"),
+        Server("plain uvicorn (before)", _uvicorn(limit), env, log_dir / "plain.log"),
+        Server("uvicorn h11 + its limits", _uvicorn(limit, *tuned), env, log_dir / "tuned.log"),
         Server("callrec serve (after)", callrec, env, log_dir / "callrec.log"),
     ]
     granian = Path(sys.executable).with_name("granian")
