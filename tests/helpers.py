@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ import pytest
 import uvicorn
 
 from callrec.api import create_app
+from callrec.api.server import listening_socket, server_config
 from callrec.model import CallRecord
 from callrec.settings import Settings
 from callrec.wire.sign import compute_sign
@@ -65,21 +65,11 @@ class ManualClock:
 def run_server(
     settings: Settings, host: str = "127.0.0.1", clock: Callable[[], float] | None = None
 ) -> RunningServer:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    """The app under the same uvicorn configuration as `callrec serve`, in a thread."""
+    sock = listening_socket(host, 0)
     port = sock.getsockname()[1]
-    # proxy_headers=False as in `callrec serve`: X-Forwarded-For is the app's to judge
-    # (Settings.trusted_proxies); uvicorn's default would trust it from 127.0.0.1 and ::1.
-    config = uvicorn.Config(
-        create_app(settings, clock=time.time if clock is None else clock),
-        log_level="warning",
-        lifespan="on",
-        server_header=False,
-        proxy_headers=False,
-    )
-    server = uvicorn.Server(config)
+    app = create_app(settings, clock=time.time if clock is None else clock)
+    server = uvicorn.Server(server_config(app, settings, "warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

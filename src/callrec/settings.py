@@ -67,6 +67,13 @@ class Settings:
     redis_breaker_seconds: int = 30
     rate_limit_per_minute: int = 0
     rate_limit_burst: int = 10
+    # HTTP limits against hostile and slow peers (docs/operations.md, "Limits on connections").
+    max_header_line_bytes: int = 8192
+    max_header_bytes: int = 32768
+    header_timeout_seconds: float = 10
+    body_timeout_seconds: float = 60
+    keepalive_timeout_seconds: float = 5
+    max_connections: int = 1000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -90,4 +97,10 @@ class Settings:
             redis_breaker_seconds=_int(env, "CALLREC_REDIS_BREAKER_SECONDS", 30, 1),
             rate_limit_per_minute=_int(env, "CALLREC_RATE_LIMIT_PER_MINUTE", 0, 0),
             rate_limit_burst=_int(env, "CALLREC_RATE_LIMIT_BURST", 10, 1),
+            max_header_line_bytes=_int(env, "CALLREC_MAX_HEADER_LINE_BYTES", 8192, 256),
+            max_header_bytes=_int(env, "CALLREC_MAX_HEADER_BYTES", 32768, 256),
+            header_timeout_seconds=_int(env, "CALLREC_HEADER_TIMEOUT", 10, 1),
+            body_timeout_seconds=_int(env, "CALLREC_BODY_TIMEOUT", 60, 1),
+            keepalive_timeout_seconds=_int(env, "CALLREC_KEEPALIVE_TIMEOUT", 5, 1),
+            max_connections=_int(env, "CALLREC_MAX_CONNECTIONS", 1000, 1),
         )

@@ -6,8 +6,8 @@ import os
 import socket
 
 import typer
-import uvicorn
 
+from callrec.api import server
 from callrec.cli.common import database, engine, err, fail
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
@@ -127,6 +127,42 @@ def serve(
         "CALLREC_MASTER_KEY_FILE",
         "File holding the master key that secrets are encrypted under (or CALLREC_MASTER_KEY).",
     ),
+    max_header_line_bytes: int = _env_option(
+        8192,
+        "--max-header-line-bytes",
+        "CALLREC_MAX_HEADER_LINE_BYTES",
+        "Longest request line or header line (431 beyond).",
+    ),
+    max_header_bytes: int = _env_option(
+        32768,
+        "--max-header-bytes",
+        "CALLREC_MAX_HEADER_BYTES",
+        "Largest request head, request line and headers together (431 beyond).",
+    ),
+    header_timeout: int = _env_option(
+        10,
+        "--header-timeout",
+        "CALLREC_HEADER_TIMEOUT",
+        "Seconds a new connection or request has to deliver its whole head (408 and close).",
+    ),
+    body_timeout: int = _env_option(
+        60,
+        "--body-timeout",
+        "CALLREC_BODY_TIMEOUT",
+        "Seconds a request has to deliver its whole body after its head (408 and close).",
+    ),
+    keepalive_timeout: int = _env_option(
+        5,
+        "--keepalive-timeout",
+        "CALLREC_KEEPALIVE_TIMEOUT",
+        "Seconds an idle keep-alive connection stays open between requests.",
+    ),
+    max_connections: int = _env_option(
+        1000,
+        "--max-connections",
+        "CALLREC_MAX_CONNECTIONS",
+        "Open connections per server process; beyond it new ones get 503 and are closed.",
+    ),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
@@ -147,6 +183,12 @@ def serve(
         "CALLREC_RATE_LIMIT_BURST": rate_limit_burst,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
         "CALLREC_MASTER_KEY_FILE": master_key_file,
+        "CALLREC_MAX_HEADER_LINE_BYTES": max_header_line_bytes,
+        "CALLREC_MAX_HEADER_BYTES": max_header_bytes,
+        "CALLREC_HEADER_TIMEOUT": header_timeout,
+        "CALLREC_BODY_TIMEOUT": body_timeout,
+        "CALLREC_KEEPALIVE_TIMEOUT": keepalive_timeout,
+        "CALLREC_MAX_CONNECTIONS": max_connections,
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
@@ -158,13 +200,4 @@ def serve(
         check_master_key(target, box_from_env())
     _check_port_free(host, port)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
-    uvicorn.run(
-        "callrec.api:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=log_level,
-        server_header=False,
-        proxy_headers=False,
-    )
+    server.serve(host, port, workers, log_level)
