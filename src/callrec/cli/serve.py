@@ -7,7 +7,6 @@ import socket
 
 import typer
 
-from callrec.api import server
 from callrec.cli.common import database, engine, err, fail
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
@@ -200,4 +199,7 @@ def serve(
         check_master_key(target, box_from_env())
     _check_port_free(host, port)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
+    # Imported here: the web stack costs every other command ~0.4 s of start-up.
+    from callrec.api import server
+
     server.serve(host, port, workers, log_level)
