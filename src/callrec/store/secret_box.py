@@ -141,6 +141,12 @@ def master_key_text(env: Mapping[str, str] | None = None) -> str:
     path = env.get(MASTER_KEY_FILE_VARIABLE, "").strip()
     if text or not path:
         return text
+    return _key_file_text(path)
+
+
+@functools.lru_cache(maxsize=4)
+def _key_file_text(path: str) -> str:
+    """Read once per process: credentials are opened on the query path, per request."""
     try:
         with open(path, encoding="ascii") as file:
             return file.read().strip()
