@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from callrec.ingest.fields import FieldError
 from callrec.ingest.items import Rejected, SourceItem
 from callrec.ingest.sources import cdr_fields
-from callrec.ingest.sources.instants import Choices, local_choices, pick_instants
+from callrec.ingest.sources.instants import Choices, fast_choices, local_choices, pick_instants
 from callrec.model import RawCdr
 
 SOURCE = "file:asterisk"
@@ -83,6 +83,9 @@ def column_names(row: list[str]) -> tuple[str, ...]:
 
 
 def _local(value: str, field: str, tz: ZoneInfo) -> Choices:
+    fast = fast_choices(value, tz, separators=" ")
+    if fast is not None:
+        return fast
     try:
         local = datetime.strptime(value.strip(), _LOCAL_TIME)
     except ValueError as exc:
