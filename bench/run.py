@@ -21,7 +21,9 @@ from bench.report import Figure, Goal, figure_line
 from bench.results import results_path, write_results
 from bench.wrk import WrkMissing, wrk_path
 
-INGEST_GOAL = Goal("ratio_at_least", ingest_bench.GOAL, f">= {ingest_bench.GOAL} x like-for-like raw insert")
+INGEST_GOAL = Goal(
+    "ratio_at_least", ingest_bench.GOAL, f">= {ingest_bench.GOAL} x like-for-like raw insert"
+)
 
 
 def ingest_figure(ingest: dict[str, Any]) -> Figure:
