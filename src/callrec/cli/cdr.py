@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from enum import StrEnum
+from itertools import chain, islice
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,9 +15,11 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from callrec.cli.common import database, err, fail, out, print_json
+from callrec.cli.progress import ThrottledAdvance
 from callrec.ingest.items import SourceItem
+from callrec.ingest.parallel import CHUNK_LINES, PARSERS, rated_in_workers
 from callrec.ingest.pipeline import IngestReport, Pipeline
-from callrec.ingest.runner import run_ingest
+from callrec.ingest.runner import run_ingest, store_rated
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read_cdr_files
 from callrec.ingest.sources.tabular import read_csv, read_jsonl
@@ -34,6 +38,10 @@ class SourceFormat(StrEnum):
 
 
 Advance = Callable[[int], None]
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _time_zone(name: str | None, source_format: SourceFormat) -> ZoneInfo | None:
@@ -57,18 +65,21 @@ def _counted(lines: Iterable[bytes], advance: Advance) -> Iterator[bytes]:
         yield line
 
 
+def _no_progress(_size: int) -> None:
+    pass
+
+
 def _items(
     source_format: SourceFormat,
-    handle: BinaryIO | None,
+    lines: Iterable[bytes] | None,
     file: Path,
     tz: ZoneInfo | None,
     options: FreeswitchOptions,
-    advance: Advance,
+    advance: Advance | None,
 ) -> Iterator[SourceItem]:
     if source_format is SourceFormat.freeswitch:
-        return read_cdr_files(file, options, advance)
-    assert handle is not None
-    lines = _counted(handle, advance)
+        return read_cdr_files(file, options, advance or _no_progress)
+    assert lines is not None
     if source_format is SourceFormat.jsonl:
         return read_jsonl(lines, tz)
     if source_format is SourceFormat.csv:
@@ -102,14 +113,42 @@ def _print_report(report: IngestReport) -> None:
         )
 
 
+def _run(
+    pipeline: Pipeline,
+    source_format: SourceFormat,
+    handle: BinaryIO,
+    file: Path,
+    tz: ZoneInfo | None,
+    options: FreeswitchOptions,
+    advance: Advance | None,
+    jobs: int,
+    on_batch: Callable[[IngestReport], None],
+) -> IngestReport:
+    """One file's lines, in this process or, when it is longer than a chunk and its format
+    has one item per line, rated by ``jobs`` worker processes (callrec.ingest.parallel)."""
+    lines: Iterable[bytes] = handle if advance is None else _counted(handle, advance)
+    if jobs > 1 and source_format in PARSERS:
+        source = iter(lines)
+        head = list(islice(source, CHUNK_LINES + 1))
+        lines = chain(head, source)
+        if len(head) > CHUNK_LINES:
+            url = pipeline.engine.url.render_as_string(hide_password=False)
+            rated = rated_in_workers(url, source_format.value, tz, lines, jobs)
+            return store_rated(pipeline, rated, on_batch=on_batch)
+    items = _items(source_format, lines, file, tz, options, advance)
+    return run_ingest(pipeline, items, on_batch=on_batch)
+
+
 def _import(
     pipeline: Pipeline,
     source_format: SourceFormat,
     file: Path,
     tz: ZoneInfo | None,
     options: FreeswitchOptions,
+    jobs: int = 1,
 ) -> IngestReport:
     from_stdin = str(file) == "-"
+    hidden = from_stdin or not err.is_terminal
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -117,26 +156,26 @@ def _import(
         TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=from_stdin or not err.is_terminal,
+        disable=hidden,
     ) as progress:
         total = None if from_stdin else _total_bytes(source_format, file)
         task = progress.add_task("importing", total=total)
-
-        def advance(size: int) -> None:
-            progress.advance(task, size)
+        # A hidden bar is not fed at all; a shown one at most ten times a second.
+        advance = None if hidden else ThrottledAdvance(lambda size: progress.advance(task, size))
 
         def on_batch(report: IngestReport) -> None:
-            progress.update(task, description=f"accepted {report.accepted}")
+            if advance is not None:
+                advance.flush()
+                progress.update(task, description=f"accepted {report.accepted}")
 
+        args = (file, tz, options, advance, jobs, on_batch)
         if from_stdin:
-            items = _items(source_format, sys.stdin.buffer, file, tz, options, advance)
-            return run_ingest(pipeline, items, on_batch=on_batch)
+            return _run(pipeline, source_format, sys.stdin.buffer, *args)
         if source_format is SourceFormat.freeswitch:
             items = _items(source_format, None, file, tz, options, advance)
             return run_ingest(pipeline, items, on_batch=on_batch)
         with file.open("rb") as handle:
-            items = _items(source_format, handle, file, tz, options, advance)
-            return run_ingest(pipeline, items, on_batch=on_batch)
+            return _run(pipeline, source_format, handle, *args)
 
 
 @app.command("import")
@@ -165,6 +204,13 @@ def import_cdrs(
         "(values are not URL-decoded).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        min=1,
+        help="Processes parsing and rating a jsonl or asterisk file (one writer stores in "
+        "file order either way). Default: the number of cores; 1 keeps it all in-process.",
+    ),
 ) -> None:
     """Import raw CDRs: route each to the workspace owning its number, rate it and store it.
 
@@ -181,7 +227,7 @@ def import_cdrs(
         fail(f"{file} is a directory; only --format freeswitch imports directories")
     options = FreeswitchOptions(encode_values=not no_encode_values, keep_b_legs=keep_b_legs)
     with database() as target:
-        report = _import(Pipeline(target), source_format, file, zone, options)
+        report = _import(Pipeline(target), source_format, file, zone, options, jobs or _cores())
     if as_json:
         print_json(report.as_json())
     else:

@@ -135,15 +135,15 @@ def raw_cdr(row: list[str], raw: bytes, tz: ZoneInfo, source: str = SOURCE) -> R
 
 
 def read_master_csv(
-    lines: Iterable[bytes], tz: ZoneInfo, source: str = SOURCE
+    lines: Iterable[bytes], tz: ZoneInfo, source: str = SOURCE, *, first_line: int = 1
 ) -> Iterator[SourceItem]:
-    """One item per line, located as ``line N``.
+    """One item per line, located as ``line N`` (N counted from ``first_line``).
 
     cdr_csv writes one record per line, so each line is parsed on its own: a stray quote
     costs its own line only, never the lines after it. Undecodable bytes are replaced (the
     callid hash is taken from the raw bytes anyway).
     """
-    for number, raw in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=first_line):
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text.strip():
             continue

@@ -96,10 +96,14 @@ def _item(value: object, where: str, tz: ZoneInfo | None, source: str) -> Source
 
 
 def read_jsonl(
-    lines: Iterable[bytes], tz: ZoneInfo | None = None, source: str = SOURCE_JSONL
+    lines: Iterable[bytes],
+    tz: ZoneInfo | None = None,
+    source: str = SOURCE_JSONL,
+    *,
+    first_line: int = 1,
 ) -> Iterator[SourceItem]:
-    """One item per non-blank line, located as ``line N``."""
-    for number, line in enumerate(lines, start=1):
+    """One item per non-blank line, located as ``line N`` (N counted from ``first_line``)."""
+    for number, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
         where = f"line {number}"
