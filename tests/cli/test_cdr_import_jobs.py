@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import callrec.cli.cdr as cdr_cli
 from callrec.cli.main import app
 from callrec.ingest.parallel import CHUNK_LINES, rated_in_workers
+from callrec.ingest.pipeline import Pipeline
 from callrec.ingest.runner import BATCH_SIZE
 from callrec.ingest.sources.tabular import read_jsonl
 from callrec.store.schema import call_counts, call_record_ids, call_records, unrouted_cdrs
@@ -85,7 +86,7 @@ def run(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> A
 
     def observed(*args: Any, **kwargs: Any) -> Iterator[Any]:
         worker_runs.append(args[4])
-        return rated_in_workers(*args, **kwargs)
+        return rated_in_workers(*args, **kwargs, rate_here=False)  # every chunk crosses over
 
     monkeypatch.setattr(cdr_cli, "rated_in_workers", observed)
 
@@ -164,7 +165,11 @@ def test_workers_number_lines_from_the_start_of_the_file(database_url: str, engi
     in_process = [
         (item.item, item.reason) for item in read_jsonl(lines) if not hasattr(item, "callid")
     ]
-    rated = list(rated_in_workers(database_url, "jsonl", None, lines, jobs=2, chunk_lines=2))
+    rated = list(
+        rated_in_workers(
+            Pipeline(engine), "jsonl", None, lines, jobs=2, chunk_lines=2, rate_here=False
+        )
+    )
     in_workers = [(item.item, item.reason) for item in rated if not hasattr(item, "cdr")]
     assert in_workers == in_process
     assert [item.item for item in rated if not hasattr(item, "cdr")] == [

@@ -132,8 +132,7 @@ def _run(
         head = list(islice(source, CHUNK_LINES + 1))
         lines = chain(head, source)
         if len(head) > CHUNK_LINES:
-            url = pipeline.engine.url.render_as_string(hide_password=False)
-            rated = rated_in_workers(url, source_format.value, tz, lines, jobs)
+            rated = rated_in_workers(pipeline, source_format.value, tz, lines, jobs)
             return store_rated(pipeline, rated, on_batch=on_batch)
     items = _items(source_format, lines, file, tz, options, advance)
     return run_ingest(pipeline, items, on_batch=on_batch)

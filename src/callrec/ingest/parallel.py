@@ -42,62 +42,90 @@ def _asterisk(lines: Iterable[bytes], tz: ZoneInfo | None, first_line: int) -> I
 PARSERS: dict[str, Parser] = {"jsonl": _jsonl, "asterisk": _asterisk}
 
 
-class _Worker:
-    """A worker process's own engine and warm rating cache."""
+class ChunkRater:
+    """Parses a chunk of lines and rates its CDRs with one pipeline (a warm rating cache)."""
 
-    def __init__(self, database_url: str, source_format: str, tz: ZoneInfo | None) -> None:
-        self.pipeline = Pipeline(make_engine(database_url))
+    def __init__(self, pipeline: Pipeline, source_format: str, tz: ZoneInfo | None) -> None:
+        self.pipeline = pipeline
         self.parse = PARSERS[source_format]
         self.tz = tz
 
-    def rate_chunk(self, first_line: int, lines: list[bytes]) -> list[RatedItem]:
+    def __call__(self, first_line: int, lines: list[bytes]) -> list[RatedItem]:
         items = list(self.parse(lines, self.tz, first_line))
         rated = iter(self.pipeline.rate([item for item in items if isinstance(item, RawCdr)]))
         return [next(rated) if isinstance(item, RawCdr) else item for item in items]
 
 
-_worker: _Worker | None = None
+_worker: ChunkRater | None = None
 
 
 def _start_worker(database_url: str, source_format: str, tz: ZoneInfo | None) -> None:
     global _worker
-    _worker = _Worker(database_url, source_format, tz)
+    _worker = ChunkRater(Pipeline(make_engine(database_url)), source_format, tz)
+
+
+def _ready() -> None:
+    """A task that returns once a worker has started (its initializer ran)."""
 
 
 def _rate_chunk(first_line: int, lines: list[bytes]) -> list[RatedItem]:
     assert _worker is not None
-    return _worker.rate_chunk(first_line, lines)
+    return _worker(first_line, lines)
 
 
 def rated_in_workers(
-    database_url: str,
+    pipeline: Pipeline,
     source_format: str,
     tz: ZoneInfo | None,
     lines: Iterable[bytes],
     jobs: int,
     chunk_lines: int = CHUNK_LINES,
+    rate_here: bool = True,
 ) -> Iterator[RatedItem]:
     """The file's items rated by ``jobs`` worker processes, in file order.
 
-    At most two chunks per worker are in flight, so memory stays bounded however long the
-    file; the pool is shut down (and queued chunks dropped) when the caller stops early.
+    This process rates a chunk itself whenever no worker could take it (unless
+    ``rate_here`` is false): until the first worker has started (a second or more, each
+    imports callrec), and when the workers fall behind. At most ``4 * jobs`` chunks wait, so
+    memory stays bounded however long the file; the pool is shut down (and queued chunks
+    dropped) when the caller stops early.
     """
     source = iter(lines)
+    url = pipeline.engine.url.render_as_string(hide_password=False)
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=multiprocessing.get_context("spawn"),  # no inherited engine or locks
         initializer=_start_worker,
-        initargs=(database_url, source_format, tz),
+        initargs=(url, source_format, tz),
     )
-    pending: deque[Future[list[RatedItem]]] = deque()
+    here = ChunkRater(pipeline, source_format, tz)
+    pending: deque[Future[list[RatedItem]] | list[RatedItem]] = deque()
     first_line = 1
     try:
+        started = [pool.submit(_ready) for _ in range(jobs)]  # starts every worker now
+        if not rate_here:
+            started[0].result()
         while chunk := list(islice(source, chunk_lines)):
-            pending.append(pool.submit(_rate_chunk, first_line, chunk))
+            in_flight = sum(1 for item in pending if isinstance(item, Future) and not item.done())
+            workers_up = any(future.done() for future in started)
+            if not rate_here or (in_flight < 2 * jobs and workers_up):
+                pending.append(pool.submit(_rate_chunk, first_line, chunk))
+            else:
+                pending.append(here(first_line, chunk))
             first_line += len(chunk)
-            if len(pending) >= 2 * jobs:
-                yield from pending.popleft().result()
+            while pending and (len(pending) >= 4 * jobs or _is_ready(pending[0])):
+                yield from _result(pending.popleft())
         while pending:
-            yield from pending.popleft().result()
+            yield from _result(pending.popleft())
+        for future in started:
+            future.result()  # a worker that failed to start says why
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _is_ready(item: Future[list[RatedItem]] | list[RatedItem]) -> bool:
+    return not isinstance(item, Future) or item.done()
+
+
+def _result(item: Future[list[RatedItem]] | list[RatedItem]) -> list[RatedItem]:
+    return item.result() if isinstance(item, Future) else item
