@@ -39,10 +39,9 @@ from callrec.demo.generator import (
     demo_deck,
     generate_cdrs,
 )
-from callrec.ingest.parallel import rated_in_workers
+from callrec.ingest.parallel import import_here, import_in_workers
 from callrec.ingest.pipeline import IngestReport, Pipeline
-from callrec.ingest.runner import BATCH_SIZE, run_ingest, store_rated
-from callrec.ingest.sources.tabular import read_jsonl
+from callrec.ingest.runner import BATCH_SIZE, run_ingest
 from callrec.model import RawCdr
 from callrec.rating.fx import FxRate
 from callrec.store import accounts
@@ -111,11 +110,9 @@ def _file_import(backend: str, file: Path, jobs: int) -> tuple[IngestReport, flo
         pipeline = Pipeline(engine)
         with file.open("rb") as lines, Stopwatch() as watch:
             if jobs == 1:
-                report = run_ingest(pipeline, read_jsonl(lines))
+                report = import_here(pipeline, "jsonl", None, lines)
             else:
-                report = store_rated(
-                    pipeline, rated_in_workers(pipeline, "jsonl", None, lines, jobs)
-                )
+                report = import_in_workers(pipeline, "jsonl", None, lines, jobs)
     return report, watch.seconds
 
 

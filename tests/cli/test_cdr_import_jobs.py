@@ -1,10 +1,10 @@
-"""``callrec cdr import --jobs 2``: worker processes rate, one writer stores in file order,
-so the store and the report are exactly those of ``--jobs 1``."""
+"""``callrec cdr import --jobs 2``: worker processes rate chunks side by side and store them
+in file order, so the store and the report are exactly those of ``--jobs 1``."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,10 +17,9 @@ from typer.testing import CliRunner
 
 import callrec.cli.cdr as cdr_cli
 from callrec.cli.main import app
-from callrec.ingest.parallel import CHUNK_LINES, rated_in_workers
-from callrec.ingest.pipeline import Pipeline
+from callrec.ingest.parallel import CHUNK_LINES, import_in_workers
+from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.ingest.runner import BATCH_SIZE
-from callrec.ingest.sources.tabular import read_jsonl
 from callrec.store.schema import call_counts, call_record_ids, call_records, unrouted_cdrs
 from tests.ingest.sources.support import OWNED_NUMBER, quarantined, set_up_acme, stored
 
@@ -84,11 +83,11 @@ def run(database_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> A
     runner = CliRunner()
     worker_runs: list[int] = []
 
-    def observed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def observed(*args: Any, **kwargs: Any) -> IngestReport:
         worker_runs.append(args[4])
-        return rated_in_workers(*args, **kwargs, rate_here=False)  # every chunk crosses over
+        return import_in_workers(*args, **kwargs, start_here=False)  # every chunk in a worker
 
-    monkeypatch.setattr(cdr_cli, "rated_in_workers", observed)
+    monkeypatch.setattr(cdr_cli, "import_in_workers", observed)
 
     def invoke(*args: str) -> tuple[Result, list[int]]:
         worker_runs.clear()
@@ -162,22 +161,12 @@ def test_a_small_file_stays_in_process(
 def test_workers_number_lines_from_the_start_of_the_file(database_url: str, engine: Engine) -> None:
     set_up_acme(engine)
     lines = [good("a", 1), b"not json\n", b"\n", good("b", 2), b"{}\n", good("a", 1), b"[\n"]
-    in_process = [
-        (item.item, item.reason) for item in read_jsonl(lines) if not hasattr(item, "callid")
-    ]
-    rated = list(
-        rated_in_workers(
-            Pipeline(engine), "jsonl", None, lines, jobs=2, chunk_lines=2, rate_here=False
-        )
+    report = import_in_workers(
+        Pipeline(engine), "jsonl", None, lines, jobs=2, chunk_lines=2, start_here=False
     )
-    in_workers = [(item.item, item.reason) for item in rated if not hasattr(item, "cdr")]
-    assert in_workers == in_process
-    assert [item.item for item in rated if not hasattr(item, "cdr")] == [
-        "line 2",
-        "line 5",
-        "line 7",
-    ]
-    assert [item.cdr.callid for item in rated if hasattr(item, "cdr")] == ["a", "b", "a"]
+    assert [item.item for item in report.rejected] == ["line 2", "line 5", "line 7"]
+    assert (report.accepted, report.duplicates) == (2, 1)
+    assert set(stored(engine)) == {"a", "b"}
 
 
 def asterisk_row(n: int) -> bytes:

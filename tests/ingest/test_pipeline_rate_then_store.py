@@ -3,7 +3,6 @@ priced by a deck or exchange rate that changed between rating and storing."""
 
 from __future__ import annotations
 
-import pickle
 import sqlite3
 from decimal import Decimal
 
@@ -16,7 +15,7 @@ from callrec.rating.deck import RateRow
 from callrec.rating.fx import FxRate
 from callrec.store import accounts
 from callrec.store.rating_data import replace_deck_rows, set_fx_rate
-from tests.ingest.test_pipeline import OWN_IN, OWN_UK, at, cdr, stored
+from tests.ingest.test_pipeline import OWN_IN, at, cdr, stored
 from tests.ingest.test_pipeline import workspaces as workspaces  # a fixture
 
 
@@ -81,16 +80,3 @@ def test_a_number_added_between_rating_and_storing_leaves_the_cdr_in_the_quarant
     accounts.add_number(engine, "14155550100", "usd-co")
     report = pipeline.store(rated)
     assert (report.accepted, report.quarantined) == (0, 1)  # as if it arrived a moment earlier
-
-
-def test_a_rated_cdr_crosses_processes_unchanged(
-    engine: Engine, workspaces: dict[str, accounts.Workspace]
-) -> None:
-    rated = Pipeline(engine).rate(
-        [cdr("p1", OWN_IN, OWN_UK, talk=13), cdr("p2", "x", "y"), cdr("p3", OWN_IN, "919812345678")]
-    )
-    back = pickle.loads(pickle.dumps(rated))
-    assert back == rated
-    money = [record.pay for item in back for _, record in item.records]
-    assert len(money) == 3  # p1 for each workspace, p3; p2 is unrouted
-    assert all(type(pay) is Decimal for pay in money)

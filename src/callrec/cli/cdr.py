@@ -17,9 +17,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from callrec.cli.common import database, err, fail, out, print_json
 from callrec.cli.progress import ThrottledAdvance
 from callrec.ingest.items import SourceItem
-from callrec.ingest.parallel import CHUNK_LINES, PARSERS, rated_in_workers
+from callrec.ingest.parallel import CHUNK_LINES, PARSERS, import_here, import_in_workers
 from callrec.ingest.pipeline import IngestReport, Pipeline
-from callrec.ingest.runner import run_ingest, store_rated
+from callrec.ingest.runner import run_ingest
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read_cdr_files
 from callrec.ingest.sources.tabular import read_csv, read_jsonl
@@ -124,16 +124,17 @@ def _run(
     jobs: int,
     on_batch: Callable[[IngestReport], None],
 ) -> IngestReport:
-    """One file's lines, in this process or, when it is longer than a chunk and its format
-    has one item per line, rated by ``jobs`` worker processes (callrec.ingest.parallel)."""
+    """One file's lines. Formats with one item per line go in chunks of lines
+    (callrec.ingest.parallel), by ``jobs`` worker processes when the file is longer than a
+    chunk; the chunks, and so the report, are the same for any ``jobs``."""
     lines: Iterable[bytes] = handle if advance is None else _counted(handle, advance)
-    if jobs > 1 and source_format in PARSERS:
+    if source_format in PARSERS:
         source = iter(lines)
         head = list(islice(source, CHUNK_LINES + 1))
         lines = chain(head, source)
-        if len(head) > CHUNK_LINES:
-            rated = rated_in_workers(pipeline, source_format.value, tz, lines, jobs)
-            return store_rated(pipeline, rated, on_batch=on_batch)
+        if jobs > 1 and len(head) > CHUNK_LINES:
+            return import_in_workers(pipeline, source_format.value, tz, lines, jobs, on_batch)
+        return import_here(pipeline, source_format.value, tz, lines, on_batch)
     items = _items(source_format, lines, file, tz, options, advance)
     return run_ingest(pipeline, items, on_batch=on_batch)
 

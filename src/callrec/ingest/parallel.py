@@ -1,11 +1,12 @@
-"""One file on several cores: worker processes parse, route and rate chunks of its lines,
-and the calling process stores them in file order as the only writer.
+"""One file on several cores: chunks of its lines parsed, routed, rated and stored by worker
+processes, which take turns at storing so that chunks commit in file order.
 
-Storing stays in one process, in the order of the file and in the same batches as
-``run_ingest`` makes, so exactly-once, duplicate and conflict counting, and the order of the
-report's rejections are those of a one-process import; only the CPU work before the write
-lock is spread out. Formats with one item per line only (``jsonl``, ``asterisk``): a chunk
-of lines parses on its own there.
+Each chunk of ``CHUNK_LINES`` lines is one batch (one write transaction). Rating, the larger
+part of the work, runs side by side; storing runs one chunk at a time, in file order, as a
+one-process import would (``import_here`` does exactly the same chunks in this process). So
+exactly-once, the "first version stays" rule for repeated callids, the counts and the order
+of the report's rejections are those of ``--jobs 1``. Formats with one item per line only
+(``jsonl``, ``asterisk``): a chunk of lines parses on its own there.
 """
 
 from __future__ import annotations
@@ -15,19 +16,22 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from multiprocessing.synchronize import Condition
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from callrec.ingest.items import Rejected, Skipped, SourceItem
-from callrec.ingest.pipeline import Pipeline
-from callrec.ingest.rated import RatedCdr
+from callrec.ingest.items import SourceItem
+from callrec.ingest.pipeline import IngestReport, Pipeline
+from callrec.ingest.runner import store_rated
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.tabular import read_jsonl
 from callrec.model import RawCdr
 from callrec.store import make_engine
 
 CHUNK_LINES = 2000
-RatedItem = RatedCdr | Rejected | Skipped
+TURN_POLL_SECONDS = 0.5
 Parser = Callable[[Iterable[bytes], ZoneInfo | None, int], Iterator[SourceItem]]
+OnChunk = Callable[[IngestReport], None]
 
 
 def _jsonl(lines: Iterable[bytes], tz: ZoneInfo | None, first_line: int) -> Iterator[SourceItem]:
@@ -42,90 +46,173 @@ def _asterisk(lines: Iterable[bytes], tz: ZoneInfo | None, first_line: int) -> I
 PARSERS: dict[str, Parser] = {"jsonl": _jsonl, "asterisk": _asterisk}
 
 
-class ChunkRater:
-    """Parses a chunk of lines and rates its CDRs with one pipeline (a warm rating cache)."""
+class ChunkImporter:
+    """Parses, rates and stores chunks with one pipeline (so its rating cache stays warm)."""
 
     def __init__(self, pipeline: Pipeline, source_format: str, tz: ZoneInfo | None) -> None:
         self.pipeline = pipeline
         self.parse = PARSERS[source_format]
         self.tz = tz
 
-    def __call__(self, first_line: int, lines: list[bytes]) -> list[RatedItem]:
-        items = list(self.parse(lines, self.tz, first_line))
-        rated = iter(self.pipeline.rate([item for item in items if isinstance(item, RawCdr)]))
-        return [next(rated) if isinstance(item, RawCdr) else item for item in items]
+    def rate(self, first_line: int, lines: list[bytes]) -> list[Any]:
+        items: list[Any] = list(self.parse(lines, self.tz, first_line))
+        rated = iter(self.pipeline.rate([item for item in items if _is_cdr(item)]))
+        return [next(rated) if _is_cdr(item) else item for item in items]
+
+    def store(self, items: list[Any]) -> IngestReport:
+        return store_rated(self.pipeline, items, batch_size=CHUNK_LINES)  # one transaction
 
 
-_worker: ChunkRater | None = None
+def _is_cdr(item: object) -> bool:
+    return isinstance(item, RawCdr)
 
 
-def _start_worker(database_url: str, source_format: str, tz: ZoneInfo | None) -> None:
-    global _worker
-    _worker = ChunkRater(Pipeline(make_engine(database_url)), source_format, tz)
+def chunks(lines: Iterable[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of its first line, lines) for each chunk of ``size`` lines."""
+    source = iter(lines)
+    first_line = 1
+    while chunk := list(islice(source, size)):
+        yield first_line, chunk
+        first_line += len(chunk)
+
+
+def import_here(
+    pipeline: Pipeline,
+    source_format: str,
+    tz: ZoneInfo | None,
+    lines: Iterable[bytes],
+    on_chunk: OnChunk | None = None,
+    chunk_lines: int = CHUNK_LINES,
+) -> IngestReport:
+    """The same chunks as ``import_in_workers``, all in this process (``--jobs 1``)."""
+    importer = ChunkImporter(pipeline, source_format, tz)
+    report = IngestReport()
+    for first_line, chunk in chunks(lines, chunk_lines):
+        report.add(importer.store(importer.rate(first_line, chunk)))
+        if on_chunk is not None:
+            on_chunk(report)
+    return report
+
+
+class _Turns:
+    """Which chunk may store next, shared by the workers; ``failed`` stops them all."""
+
+    def __init__(self, turn: Any, changed: Condition, failed: Any) -> None:
+        self.turn = turn
+        self.changed = changed
+        self.failed = failed
+
+    def wait_for(self, index: int) -> None:
+        with self.changed:
+            while self.turn.value != index:
+                if self.failed.value:
+                    raise ChunkAbandoned(f"an earlier chunk failed; chunk {index} not stored")
+                self.changed.wait(TURN_POLL_SECONDS)
+
+    def pass_on(self, index: int, failed: bool) -> None:
+        with self.changed:
+            if failed:
+                self.failed.value = 1
+            self.turn.value = index + 1
+            self.changed.notify_all()
+
+    def abandon(self) -> None:
+        with self.changed:
+            self.failed.value = 1
+            self.changed.notify_all()
+
+
+class ChunkAbandoned(RuntimeError):
+    pass
+
+
+_importer: ChunkImporter | None = None
+_turns: _Turns | None = None
+
+
+def _start_worker(
+    database_url: str, source_format: str, tz: ZoneInfo | None, turns: _Turns
+) -> None:
+    global _importer, _turns
+    _importer = ChunkImporter(Pipeline(make_engine(database_url)), source_format, tz)
+    _turns = turns
 
 
 def _ready() -> None:
     """A task that returns once a worker has started (its initializer ran)."""
 
 
-def _rate_chunk(first_line: int, lines: list[bytes]) -> list[RatedItem]:
-    assert _worker is not None
-    return _worker(first_line, lines)
+def _import_chunk(index: int, first_line: int, lines: list[bytes]) -> IngestReport:
+    assert _importer is not None
+    assert _turns is not None
+    items = _importer.rate(first_line, lines)
+    _turns.wait_for(index)
+    failed = True
+    try:
+        report = _importer.store(items)
+        failed = False
+        return report
+    finally:
+        _turns.pass_on(index, failed)
 
 
-def rated_in_workers(
+def import_in_workers(
     pipeline: Pipeline,
     source_format: str,
     tz: ZoneInfo | None,
     lines: Iterable[bytes],
     jobs: int,
+    on_chunk: OnChunk | None = None,
     chunk_lines: int = CHUNK_LINES,
-    rate_here: bool = True,
-) -> Iterator[RatedItem]:
-    """The file's items rated by ``jobs`` worker processes, in file order.
+    start_here: bool = True,
+) -> IngestReport:
+    """``import_here`` with ``jobs`` worker processes.
 
-    This process rates a chunk itself whenever no worker could take it (unless
-    ``rate_here`` is false): until the first worker has started (a second or more, each
-    imports callrec), and when the workers fall behind. At most ``4 * jobs`` chunks wait, so
-    memory stays bounded however long the file; the pool is shut down (and queued chunks
-    dropped) when the caller stops early.
+    Until the first worker has started (a second or more: each imports callrec) this process
+    imports the chunks itself, unless ``start_here`` is false. At most two chunks per worker
+    are in flight, so memory stays bounded however long the file. If a chunk fails, the
+    chunks after it are not stored and the error is raised here.
     """
-    source = iter(lines)
+    context = multiprocessing.get_context("spawn")  # no inherited engine, threads or locks
+    turns = _Turns(context.Value("q", 0), context.Condition(), context.Value("b", 0))
     url = pipeline.engine.url.render_as_string(hide_password=False)
     pool = ProcessPoolExecutor(
         jobs,
-        mp_context=multiprocessing.get_context("spawn"),  # no inherited engine or locks
+        mp_context=context,
         initializer=_start_worker,
-        initargs=(url, source_format, tz),
+        initargs=(url, source_format, tz, turns),
     )
-    here = ChunkRater(pipeline, source_format, tz)
-    pending: deque[Future[list[RatedItem]] | list[RatedItem]] = deque()
-    first_line = 1
+    here = ChunkImporter(pipeline, source_format, tz)
+    report = IngestReport()
+    pending: deque[Future[IngestReport]] = deque()
+
+    def collect(future: Future[IngestReport]) -> None:
+        report.add(future.result())
+        if on_chunk is not None:
+            on_chunk(report)
+
     try:
         started = [pool.submit(_ready) for _ in range(jobs)]  # starts every worker now
-        if not rate_here:
+        if not start_here:
             started[0].result()
-        while chunk := list(islice(source, chunk_lines)):
-            in_flight = sum(1 for item in pending if isinstance(item, Future) and not item.done())
-            workers_up = any(future.done() for future in started)
-            if not rate_here or (in_flight < 2 * jobs and workers_up):
-                pending.append(pool.submit(_rate_chunk, first_line, chunk))
-            else:
-                pending.append(here(first_line, chunk))
-            first_line += len(chunk)
-            while pending and (len(pending) >= 4 * jobs or _is_ready(pending[0])):
-                yield from _result(pending.popleft())
+        index = 0
+        for first_line, chunk in chunks(lines, chunk_lines):
+            if pending or any(future.done() for future in started):
+                pending.append(pool.submit(_import_chunk, index, first_line, chunk))
+                index += 1
+            else:  # nothing in flight: this chunk is next in file order anyway
+                report.add(here.store(here.rate(first_line, chunk)))
+                if on_chunk is not None:
+                    on_chunk(report)
+            while pending and (len(pending) >= 2 * jobs or pending[0].done()):
+                collect(pending.popleft())
         while pending:
-            yield from _result(pending.popleft())
+            collect(pending.popleft())
         for future in started:
             future.result()  # a worker that failed to start says why
+    except BaseException:
+        turns.abandon()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _is_ready(item: Future[list[RatedItem]] | list[RatedItem]) -> bool:
-    return not isinstance(item, Future) or item.done()
-
-
-def _result(item: Future[list[RatedItem]] | list[RatedItem]) -> list[RatedItem]:
-    return item.result() if isinstance(item, Future) else item
+    return report
