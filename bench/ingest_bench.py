@@ -20,6 +20,7 @@ feeding one writer (``--jobs 2``), each into a fresh database. Goal: ``--jobs 2`
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -103,24 +104,36 @@ def _timed_raw_insert(
         return _raw_insert(engine, tables)
 
 
-def _file_import(backend: str, file: Path, jobs: int) -> tuple[IngestReport, float]:
+def _cpu_seconds() -> float:
+    """This process's and its finished children's CPU time: unlike wall time it barely
+    depends on what else the machine runs."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _file_import(backend: str, file: Path, jobs: int) -> tuple[IngestReport, float, float]:
     """``callrec cdr import FILE --format jsonl --jobs N`` into a fresh database, timed."""
     with fresh_database(backend) as (_url, engine):
         _prepare(engine)
         pipeline = Pipeline(engine)
+        cpu_before = _cpu_seconds()
         with file.open("rb") as lines, Stopwatch() as watch:
             if jobs == 1:
                 report = import_here(pipeline, "jsonl", None, lines)
             else:
                 report = import_in_workers(pipeline, "jsonl", None, lines, jobs)
-    return report, watch.seconds
+        cpu = _cpu_seconds() - cpu_before
+    return report, watch.seconds, cpu
 
 
 def run_jobs(backend: str, cdrs: list[RawCdr]) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="callrec-bench-") as folder:
         file = write_jsonl(Path(folder) / "cdrs.jsonl", cdrs)
-        one, one_seconds = _file_import(backend, file, 1)
-        parallel, parallel_seconds = _file_import(backend, file, JOBS)
+        one, one_seconds, one_cpu = _file_import(backend, file, 1)
+        parallel, parallel_seconds, parallel_cpu = _file_import(backend, file, JOBS)
     assert parallel.as_json() == one.as_json(), "--jobs changed the report"
     return {
         "file_jobs_1_seconds": round(one_seconds, 3),
@@ -128,6 +141,8 @@ def run_jobs(backend: str, cdrs: list[RawCdr]) -> dict[str, object]:
         f"file_jobs_{JOBS}_seconds": round(parallel_seconds, 3),
         f"file_jobs_{JOBS}_per_second": round(parallel.accepted / parallel_seconds),
         "jobs_ratio": round(one_seconds / parallel_seconds, 3),
+        "file_jobs_1_cpu_seconds": round(one_cpu, 3),
+        f"file_jobs_{JOBS}_cpu_seconds": round(parallel_cpu, 3),  # workers included
         "jobs_goal": JOBS_GOAL,
     }
 
@@ -199,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{backend}: rated ingest, --jobs {JOBS}: {result[f'file_jobs_{JOBS}_per_second']:,}/s "
             f"vs one process {result['file_jobs_1_per_second']:,}/s (same jsonl file) -> "
-            f"{result['jobs_ratio']}x ({jobs_verdict} the {JOBS_GOAL}x goal)"
+            f"{result['jobs_ratio']}x ({jobs_verdict} the {JOBS_GOAL}x goal); CPU "
+            f"{result['file_jobs_1_cpu_seconds']} s vs {result[f'file_jobs_{JOBS}_cpu_seconds']} s"
         )
     return 0
 
