@@ -199,3 +199,15 @@ def test_asterisk_with_jobs_2_matches_jobs_1(
     report = json.loads(two.stdout)
     assert [r["item"] for r in report["rejected"]] == [f"line {CHUNK_LINES + 1}"]
     assert (report["accepted"], report["duplicates"]) == (CHUNK_LINES + 300 - 2, 1)
+
+
+def test_a_failing_chunk_stops_the_import_and_nothing_after_it_is_stored(
+    database_url: str, engine: Engine
+) -> None:
+    set_up_acme(engine)
+    lines = [asterisk_row(n) for n in range(12)]
+    with pytest.raises(AssertionError):  # asterisk without a zone fails in every worker
+        import_in_workers(
+            Pipeline(engine), "asterisk", None, lines, jobs=2, chunk_lines=2, start_here=False
+        )
+    assert stored(engine) == {}

@@ -104,15 +104,13 @@ class _Turns:
 
     def wait_for(self, index: int) -> None:
         with self.changed:
-            while self.turn.value != index:
-                if self.failed.value:
-                    raise ChunkAbandoned(f"an earlier chunk failed; chunk {index} not stored")
+            while self.turn.value != index and not self.failed.value:
                 self.changed.wait(TURN_POLL_SECONDS)
+            if self.failed.value:
+                raise ChunkAbandoned(f"an earlier chunk failed; chunk {index} not stored")
 
-    def pass_on(self, index: int, failed: bool) -> None:
+    def pass_on(self, index: int) -> None:
         with self.changed:
-            if failed:
-                self.failed.value = 1
             self.turn.value = index + 1
             self.changed.notify_all()
 
@@ -145,15 +143,15 @@ def _ready() -> None:
 def _import_chunk(index: int, first_line: int, lines: list[bytes]) -> IngestReport:
     assert _importer is not None
     assert _turns is not None
-    items = _importer.rate(first_line, lines)
-    _turns.wait_for(index)
-    failed = True
     try:
+        items = _importer.rate(first_line, lines)
+        _turns.wait_for(index)
         report = _importer.store(items)
-        failed = False
-        return report
-    finally:
-        _turns.pass_on(index, failed)
+    except BaseException:
+        _turns.abandon()  # the chunks after this one must not be stored
+        raise
+    _turns.pass_on(index)
+    return report
 
 
 def import_in_workers(
