@@ -20,8 +20,9 @@ from multiprocessing.synchronize import Condition
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callrec.ingest.items import SourceItem
+from callrec.ingest.items import Rejected, Skipped, SourceItem
 from callrec.ingest.pipeline import IngestReport, Pipeline
+from callrec.ingest.rated import RatedCdr
 from callrec.ingest.runner import store_rated
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.tabular import read_jsonl
@@ -32,6 +33,7 @@ CHUNK_LINES = 2000
 TURN_POLL_SECONDS = 0.5
 Parser = Callable[[Iterable[bytes], ZoneInfo | None, int], Iterator[SourceItem]]
 OnChunk = Callable[[IngestReport], None]
+RatedItem = RatedCdr | Rejected | Skipped
 
 
 def _jsonl(lines: Iterable[bytes], tz: ZoneInfo | None, first_line: int) -> Iterator[SourceItem]:
@@ -54,17 +56,13 @@ class ChunkImporter:
         self.parse = PARSERS[source_format]
         self.tz = tz
 
-    def rate(self, first_line: int, lines: list[bytes]) -> list[Any]:
-        items: list[Any] = list(self.parse(lines, self.tz, first_line))
-        rated = iter(self.pipeline.rate([item for item in items if _is_cdr(item)]))
-        return [next(rated) if _is_cdr(item) else item for item in items]
+    def rate(self, first_line: int, lines: list[bytes]) -> list[RatedItem]:
+        items = list(self.parse(lines, self.tz, first_line))
+        rated = iter(self.pipeline.rate([item for item in items if isinstance(item, RawCdr)]))
+        return [next(rated) if isinstance(item, RawCdr) else item for item in items]
 
-    def store(self, items: list[Any]) -> IngestReport:
-        return store_rated(self.pipeline, items, batch_size=CHUNK_LINES)  # one transaction
-
-
-def _is_cdr(item: object) -> bool:
-    return isinstance(item, RawCdr)
+    def store(self, items: list[RatedItem]) -> IngestReport:
+        return store_rated(self.pipeline, items, batch_size=len(items) or 1)  # one transaction
 
 
 def chunks(lines: Iterable[bytes], size: int = CHUNK_LINES) -> Iterator[tuple[int, list[bytes]]]:
