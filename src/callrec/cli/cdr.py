@@ -20,9 +20,8 @@ from callrec.ingest.items import SourceItem
 from callrec.ingest.parallel import CHUNK_LINES, PARSERS, import_here, import_in_workers
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.ingest.runner import run_ingest
-from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read_cdr_files
-from callrec.ingest.sources.tabular import read_csv, read_jsonl
+from callrec.ingest.sources.tabular import read_csv
 
 app = typer.Typer(
     help="Raw CDRs: import them, and the quarantine of unrouted ones.", no_args_is_help=True
@@ -77,15 +76,12 @@ def _items(
     options: FreeswitchOptions,
     advance: Advance | None,
 ) -> Iterator[SourceItem]:
+    """The formats read outside chunks of lines (callrec.ingest.parallel has the others)."""
     if source_format is SourceFormat.freeswitch:
         return read_cdr_files(file, options, advance or _no_progress)
     assert lines is not None
-    if source_format is SourceFormat.jsonl:
-        return read_jsonl(lines, tz)
-    if source_format is SourceFormat.csv:
-        return read_csv(lines, tz)
-    assert tz is not None
-    return read_master_csv(lines, tz)
+    assert source_format is SourceFormat.csv
+    return read_csv(lines, tz)
 
 
 def _total_bytes(source_format: SourceFormat, file: Path) -> int:
