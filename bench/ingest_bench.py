@@ -10,19 +10,28 @@ pipeline's size. The old figure (records only, in primary-key order, which B-tre
 kept beside it for comparison with earlier results.
 
 Goal (issue 15): rated ingest >= 0.5 x the like-for-like raw insert.
+
+Beside it, ``callrec cdr import``'s path for one big file: the same CDRs as a JSON Lines file,
+parsed, routed, rated and stored by one process (``--jobs 1``) and by two worker processes
+feeding one writer (``--jobs 2``), each into a fresh database. Goal: ``--jobs 2`` >= 1.8 x
+``--jobs 1`` (on two free cores; the ratio is taken within one run).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bench.common import Stopwatch, backends, fresh_database, write_result
+from bench.raw_cdr_file import write_jsonl
 from callrec.demo.generator import (
     DECK_EFFECTIVE_US,
     DEMO_CURRENCY,
@@ -31,7 +40,8 @@ from callrec.demo.generator import (
     demo_deck,
     generate_cdrs,
 )
-from callrec.ingest.pipeline import Pipeline
+from callrec.ingest.parallel import import_here, import_in_workers
+from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.ingest.runner import BATCH_SIZE, run_ingest
 from callrec.model import RawCdr
 from callrec.rating.fx import FxRate
@@ -42,6 +52,8 @@ from callrec.store.schema import call_record_ids, call_records
 from callrec.wire.times import now_micros
 
 GOAL = 0.5
+JOBS = 2
+JOBS_GOAL = 1.8
 Row = tuple[Any, ...]
 
 
@@ -92,6 +104,49 @@ def _timed_raw_insert(
         return _raw_insert(engine, tables)
 
 
+def _cpu_seconds() -> float:
+    """This process's and its finished children's CPU time: unlike wall time it barely
+    depends on what else the machine runs."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _file_import(backend: str, file: Path, jobs: int) -> tuple[IngestReport, float, float]:
+    """``callrec cdr import FILE --format jsonl --jobs N`` into a fresh database, timed."""
+    with fresh_database(backend) as (_url, engine):
+        _prepare(engine)
+        pipeline = Pipeline(engine)
+        cpu_before = _cpu_seconds()
+        with file.open("rb") as lines, Stopwatch() as watch:
+            if jobs == 1:
+                report = import_here(pipeline, "jsonl", None, lines)
+            else:
+                report = import_in_workers(pipeline, "jsonl", None, lines, jobs)
+        cpu = _cpu_seconds() - cpu_before
+    return report, watch.seconds, cpu
+
+
+def run_jobs(backend: str, cdrs: list[RawCdr]) -> dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="callrec-bench-") as folder:
+        file = write_jsonl(Path(folder) / "cdrs.jsonl", cdrs)
+        one, one_seconds, one_cpu = _file_import(backend, file, 1)
+        parallel, parallel_seconds, parallel_cpu = _file_import(backend, file, JOBS)
+    assert parallel.as_json() == one.as_json(), "--jobs changed the report"
+    return {
+        "file_jobs_1_seconds": round(one_seconds, 3),
+        "file_jobs_1_per_second": round(one.accepted / one_seconds),
+        f"file_jobs_{JOBS}_seconds": round(parallel_seconds, 3),
+        f"file_jobs_{JOBS}_per_second": round(parallel.accepted / parallel_seconds),
+        "jobs_ratio": round(one_seconds / parallel_seconds, 3),
+        "file_jobs_1_cpu_seconds": round(one_cpu, 3),
+        f"file_jobs_{JOBS}_cpu_seconds": round(parallel_cpu, 3),  # workers included
+        "jobs_goal": JOBS_GOAL,
+    }
+
+
 def run(backend: str, count: int) -> dict[str, object]:
     cdrs: list[RawCdr] = list(generate_cdrs(count, now_micros(), days=60, seed=7))
     with fresh_database(backend) as (_url, engine):
@@ -133,6 +188,7 @@ def run(backend: str, count: int) -> dict[str, object]:
         "records_only_pk_order_per_second": round(len(rows) / records_only),
         "ratio_to_records_only_pk_order": round(rated_rate * records_only / len(rows), 3),
         "goal": GOAL,
+        **run_jobs(backend, cdrs),
     }
 
 
@@ -153,6 +209,13 @@ def main(argv: list[str] | None = None) -> int:
             f"({verdict} the {GOAL} goal); records only in key order "
             f"{result['records_only_pk_order_per_second']:,}/s -> "
             f"{result['ratio_to_records_only_pk_order']}  [{path.name}]"
+        )
+        jobs_verdict = "meets" if result["jobs_ratio"] >= JOBS_GOAL else "misses"  # type: ignore[operator]
+        print(
+            f"{backend}: rated ingest, --jobs {JOBS}: {result[f'file_jobs_{JOBS}_per_second']:,}/s "
+            f"vs one process {result['file_jobs_1_per_second']:,}/s (same jsonl file) -> "
+            f"{result['jobs_ratio']}x ({jobs_verdict} the {JOBS_GOAL}x goal); CPU "
+            f"{result['file_jobs_1_cpu_seconds']} s vs {result[f'file_jobs_{JOBS}_cpu_seconds']} s"
         )
     return 0
 

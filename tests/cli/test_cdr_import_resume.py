@@ -52,15 +52,17 @@ def _committed_lines(checkpoint: Path) -> int:
         return 0
 
 
-def _import_args(source: Path) -> list[str]:
+def _import_args(source: Path, jobs: int = 1) -> list[str]:
     return [CALLREC, "cdr", "import", str(source), "--format", "jsonl",
-            "--batch-size", str(BATCH), "--json"]  # fmt: skip
+            "--batch-size", str(BATCH), "--jobs", str(jobs), "--json"]  # fmt: skip
 
 
-def _kill_after_progress(database_url: str, source: Path, checkpoint: Path, beyond: int) -> str:
+def _kill_after_progress(
+    database_url: str, source: Path, checkpoint: Path, beyond: int, jobs: int = 1
+) -> str:
     """Run an import, SIGKILL it once its checkpoint passes ``beyond`` lines; its stderr."""
     process = subprocess.Popen(
-        _import_args(source),
+        _import_args(source, jobs),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -79,9 +81,12 @@ def _kill_after_progress(database_url: str, source: Path, checkpoint: Path, beyo
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_an_import_killed_several_times_resumes_and_stores_every_cdr_once(
-    database_url: str, engine: Engine, tmp_path: Path
+    database_url: str, engine: Engine, tmp_path: Path, jobs: int
 ) -> None:
+    """With ``--jobs 2`` the chunks are cut after the committed lines and committed in file
+    order by worker processes, which must die with the killed import."""
     set_up_acme(engine)
     source = tmp_path / "cdrs.jsonl"
     source.write_text("".join(_line(n) for n in range(1, LINES + 1)))
@@ -90,22 +95,24 @@ def test_an_import_killed_several_times_resumes_and_stores_every_cdr_once(
     committed = 0
     for kill in range(KILLS):
         stderr = _kill_after_progress(
-            database_url, source, checkpoint, committed + PROGRESS_PER_RUN
+            database_url, source, checkpoint, committed + PROGRESS_PER_RUN, jobs
         )
         if kill > 0:  # each rerun starts where the last committed batch ended
             assert stderr.startswith(f"resuming after line {committed}:"), stderr
         committed = _committed_lines(checkpoint)
 
-    last = run_cli(database_url, *_import_args(source)[1:])
+    last = run_cli(database_url, *_import_args(source, jobs)[1:])
     assert "Traceback" not in last.stderr, last.stderr
     assert last.stderr.startswith(f"resuming after line {committed}:"), last.stderr
     assert last.returncode == 1, last  # the two bad lines
     report = json.loads(last.stdout)
     good = LINES - len(BAD_LINES)
     # The report covers the whole file, each rejection once. A kill between a commit and its
-    # checkpoint can make at most one batch per kill come back as duplicates.
+    # checkpoint can make at most the batches in flight (one; 2 per worker) come back as
+    # duplicates.
+    in_flight = 1 if jobs == 1 else 2 * jobs
     assert report["accepted"] + report["duplicates"] == good
-    assert report["duplicates"] <= KILLS * BATCH < committed
+    assert report["duplicates"] <= KILLS * in_flight * BATCH < committed
     assert [r["item"] for r in report["rejected"]] == [f"line {n}" for n in BAD_LINES]
     assert not checkpoint.exists()  # a finished import leaves no checkpoint behind
 

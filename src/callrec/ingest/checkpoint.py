@@ -39,7 +39,9 @@ class Checkpoint:
 
 
 class ReadPosition:
-    """Counts and hashes the lines handed on, so a checkpoint can say where reading was."""
+    """Counts and hashes lines from the start of the input, so a checkpoint can say how far
+    the committed part reaches: either the lines handed on (``track``, for a reader that
+    commits what it has read) or the lines of each chunk once it committed (``add``)."""
 
     def __init__(self) -> None:
         self.lines = 0
@@ -48,10 +50,14 @@ class ReadPosition:
 
     def track(self, lines: Iterable[bytes]) -> Iterator[bytes]:
         for line in lines:
+            self.add((line,))
+            yield line
+
+    def add(self, lines: Iterable[bytes]) -> None:
+        for line in lines:
             self.lines += 1
             self.bytes += len(line)
             self._sha256.update(line)
-            yield line
 
     def position(self) -> Position:
         return Position(self.lines, self.bytes, self._sha256.hexdigest())

@@ -1,4 +1,5 @@
-"""Raw CDRs in, priced records out: route, enrich, rate and store, one batch per transaction.
+"""Raw CDRs in, priced records out: route, enrich and rate in a read, then store, one batch
+per write transaction.
 
 Nothing is lost and nothing counted twice: a CDR no workspace owns goes to the quarantine;
 a callid already stored for a workspace is a duplicate (kept as first stored), and counted
@@ -16,6 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from callrec.ingest.enrich import country_of, number_type_of
 from callrec.ingest.field_error import FieldError
+from callrec.ingest.items import Rejected
+from callrec.ingest.rated import RatedCdr, RatedItem, RatingBasis
 from callrec.ingest.routing import Route, party_digits, routes_for
 from callrec.ingest.storable import check_raw_cdr, check_record
 from callrec.model import CallRecord, RawCdr
@@ -87,7 +90,10 @@ class RatingCache:
         self._decks: dict[int, tuple[int, RateDeck]] = {}
         self._fx: tuple[tuple[int, int], FxTable] | None = None
 
-    def decks(self, conn: Connection, workspace_ids: Iterable[int]) -> dict[int, RateDeck]:
+    def decks(
+        self, conn: Connection, workspace_ids: Iterable[int]
+    ) -> dict[int, tuple[int, RateDeck]]:
+        """Each workspace's (rating revision, deck)."""
         revisions = rating_revisions(conn, list(workspace_ids))
         result = {}
         for workspace_id, revision in revisions.items():
@@ -95,14 +101,15 @@ class RatingCache:
             if cached is None or cached[0] != revision:
                 cached = (revision, load_deck(conn, workspace_id))
                 self._decks[workspace_id] = cached
-            result[workspace_id] = cached[1]
+            result[workspace_id] = cached
         return result
 
-    def fx(self, conn: Connection) -> FxTable:
+    def fx(self, conn: Connection) -> tuple[tuple[int, int], FxTable]:
+        """The exchange rates and their revision."""
         revision = fx_revision(conn)
         if self._fx is None or self._fx[0] != revision:
             self._fx = (revision, load_fx(conn))
-        return self._fx[1]
+        return self._fx
 
 
 def price(
@@ -158,106 +165,147 @@ def _where(cdr: RawCdr) -> str:
     return f"callid {cdr.callid[:128]!r}"
 
 
-def _storable(cdrs: Sequence[RawCdr], report: IngestReport) -> list[RawCdr]:
-    """The batch without CDRs no backend could store; each of those is rejected by name.
-
-    Sources already check their fields as they read them (``storable``); this keeps a CDR
-    from any source from failing its whole batch in the database.
-    """
-    kept = []
-    for cdr in cdrs:
-        try:
-            check_raw_cdr(cdr)
-        except FieldError as exc:
-            report.rejected.append(ItemError(_where(cdr), str(exc)))
-            continue
-        kept.append(cdr)
-    return kept
-
-
-def _priced_routes(
+def _rated(
     cdr: RawCdr,
     caller: str,
     called: str,
     routes: list[Route],
-    decks: dict[int, RateDeck],
+    decks: dict[int, tuple[int, RateDeck]],
     fx: FxTable,
-) -> list[tuple[int, CallRecord]]:
-    """The CDR's record for each workspace it routes to; FieldError when one is unstorable."""
-    priced = []
+    basis: RatingBasis,
+) -> RatedItem:
+    """The CDR priced for each workspace it routes to, or rejected by callid when one of its
+    records is beyond what every backend can store."""
+    records = []
     for route in routes:
-        record = price(cdr, caller, called, route, decks[route.owner.workspace_id], fx)
-        check_record(record)
-        priced.append((route.owner.workspace_id, record))
-    return priced
+        record = price(cdr, caller, called, route, decks[route.owner.workspace_id][1], fx)
+        try:
+            check_record(record)
+        except FieldError as exc:
+            return Rejected(_where(cdr), str(exc))
+        records.append((route.owner.workspace_id, record))
+    return RatedCdr(cdr, tuple(records), basis)
 
 
-def _first_occurrences(cdrs: Sequence[RawCdr], report: IngestReport) -> list[RawCdr]:
+def _first_occurrences(rated: Sequence[RatedCdr], report: IngestReport) -> list[RatedCdr]:
     """The batch without repeats of a callid; repeats count as duplicates (or conflicts)."""
-    first: dict[str, RawCdr] = {}
-    for cdr in cdrs:
-        kept = first.get(cdr.callid)
+    first: dict[str, RatedCdr] = {}
+    for item in rated:
+        kept = first.get(item.cdr.callid)
         if kept is None:
-            first[cdr.callid] = cdr
+            first[item.cdr.callid] = item
             continue
         report.duplicates += 1
-        if kept.content_key() != cdr.content_key():
+        if kept.cdr.content_key() != item.cdr.content_key():
             report.conflicts += 1
     return list(first.values())
 
 
 class Pipeline:
-    """Long-lived per process (or per import run): it keeps the rating cache warm."""
+    """Long-lived per process (or per import run): it keeps the rating cache warm.
+
+    A batch is rated (routed and priced) in a short read, then stored under the write lock,
+    which therefore covers only the insert: another process rates its next batch meanwhile.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rating = RatingCache()
 
     def process(self, cdrs: Sequence[RawCdr], release_routed: bool = False) -> IngestReport:
-        """Store one batch in one transaction; returns what happened to each CDR.
+        """Rate and store one batch; returns what happened to each CDR.
 
         With ``release_routed`` (reprocessing the quarantine), CDRs that are routed now leave
         the quarantine in the same transaction that stores them.
         """
-        report = IngestReport()
+        return self.store(self.rate(cdrs), release_routed)
+
+    def rate(self, cdrs: Sequence[RawCdr]) -> list[RatedItem]:
+        """Route and price a batch against one snapshot of owners, decks and rates: one item
+        per CDR, in order. A CDR no backend could store (``callrec.ingest.storable``: sources
+        check their fields as they read them, this catches any source) is ``Rejected`` by
+        callid, so it cannot fail its batch in the database."""
         if not cdrs:
+            return []
+        with self.engine.connect() as conn, conn.begin():
+            return self._rate(conn, cdrs)
+
+    def store(self, rated: Sequence[RatedItem], release_routed: bool = False) -> IngestReport:
+        """Store one rated batch in one write transaction.
+
+        Whatever was rated against a deck or exchange rate that changed since is rated again
+        (and checked again) under the write lock, so a record never lands priced by a
+        superseded deck.
+        """
+        report = IngestReport()
+        if not rated:
             return report
         with write_transaction(self.engine) as conn:
-            self._process(conn, cdrs, report, release_routed)
+            current = []
+            for item in self._still_current(conn, rated):
+                if isinstance(item, Rejected):
+                    report.rejected.append(ItemError(item.item, item.reason))
+                else:
+                    current.append(item)
+            self._store(conn, current, report, release_routed)
             if release_routed:
                 quarantine.release(conn, report.routed_callids)
         return report
 
-    def _process(
+    def _rate(self, conn: Connection, cdrs: Sequence[RawCdr]) -> list[RatedItem]:
+        rated: list[RatedItem | None] = []
+        storable: list[RawCdr] = []
+        for cdr in cdrs:
+            try:
+                check_raw_cdr(cdr)
+            except FieldError as exc:
+                rated.append(Rejected(_where(cdr), str(exc)))
+                continue
+            rated.append(None)  # rated below, once owners, decks and rates are loaded
+            storable.append(cdr)
+        parties = [(party_digits(cdr.caller), party_digits(cdr.called)) for cdr in storable]
+        owners = owners_of(conn, {p for pair in parties for p in pair})
+        routes = [routes_for(caller, called, owners) for caller, called in parties]
+        decks = self.rating.decks(conn, {r.owner.workspace_id for rs in routes for r in rs})
+        fx_now, fx = self.rating.fx(conn)
+        basis = RatingBasis(
+            frozenset((ws, revision) for ws, (revision, _) in decks.items()), fx_now
+        )
+        fresh = iter(
+            _rated(cdr, caller, called, cdr_routes, decks, fx, basis)
+            for cdr, (caller, called), cdr_routes in zip(storable, parties, routes, strict=True)
+        )
+        return [next(fresh) if item is None else item for item in rated]
+
+    def _still_current(self, conn: Connection, rated: Sequence[RatedItem]) -> list[RatedItem]:
+        bases = {item.basis for item in rated if isinstance(item, RatedCdr)}
+        workspace_ids = {ws for basis in bases for ws, _ in basis.deck_revisions}
+        revisions = rating_revisions(conn, list(workspace_ids)) if workspace_ids else {}
+        fx_now = fx_revision(conn)
+        stale = {basis for basis in bases if not basis.is_current(revisions, fx_now)}
+        if not stale:
+            return list(rated)
+
+        def is_stale(item: RatedItem) -> bool:
+            return isinstance(item, RatedCdr) and item.basis in stale
+
+        stale_cdrs = [item.cdr for item in rated if isinstance(item, RatedCdr) and is_stale(item)]
+        fresh = iter(self._rate(conn, stale_cdrs))
+        return [next(fresh) if is_stale(item) else item for item in rated]
+
+    def _store(
         self,
         conn: Connection,
-        batch: Sequence[RawCdr],
+        batch: Sequence[RatedCdr],
         report: IngestReport,
         already_quarantined: bool,
     ) -> None:
-        cdrs = _first_occurrences(_storable(batch, report), report)
-        parties = [(party_digits(cdr.caller), party_digits(cdr.called)) for cdr in cdrs]
-        owners = owners_of(conn, {p for pair in parties for p in pair})
-        routed: list[tuple[RawCdr, str, str, list[Route]]] = []
-        unrouted: list[tuple[RawCdr, str]] = []
-        for cdr, (caller, called) in zip(cdrs, parties, strict=True):
-            routes = routes_for(caller, called, owners)
-            if routes:
-                routed.append((cdr, caller, called, routes))
-            else:
-                unrouted.append((cdr, UNROUTED_REASON))
-        decks = self.rating.decks(conn, {r.owner.workspace_id for *_, rs in routed for r in rs})
-        fx = self.rating.fx(conn)
+        rated = _first_occurrences(batch, report)
         by_workspace: dict[int, list[CallRecord]] = defaultdict(list)
-        priced_cdrs: list[RawCdr] = []
-        for cdr, caller, called, routes in routed:
-            try:
-                priced = _priced_routes(cdr, caller, called, routes, decks, fx)
-            except FieldError as exc:
-                report.rejected.append(ItemError(_where(cdr), str(exc)))
-                continue
-            priced_cdrs.append(cdr)
-            for workspace_id, record in priced:
+        routed = [item for item in rated if item.records]
+        unrouted = [(item.cdr, UNROUTED_REASON) for item in rated if not item.records]
+        for item in routed:
+            for workspace_id, record in item.records:
                 by_workspace[workspace_id].append(record)
         inserted_keys: set[str] = set()
         for workspace_id, records in by_workspace.items():
@@ -266,9 +314,9 @@ class Pipeline:
             duplicates = [r for r in records if r.callid not in outcome.inserted_callids]
             if duplicates:
                 report.conflicts += _count_conflicts(conn, workspace_id, duplicates)
-        for cdr in priced_cdrs:
-            report.routed_callids.append(cdr.callid)
-            if cdr.callid in inserted_keys:
+        for item in routed:
+            report.routed_callids.append(item.cdr.callid)
+            if item.cdr.callid in inserted_keys:
                 report.accepted += 1
             else:
                 report.duplicates += 1

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from callrec.ingest.items import Rejected, Skipped, SourceItems
 from callrec.ingest.pipeline import IngestReport, ItemError, Pipeline
+from callrec.ingest.rated import RatedCdr
 from callrec.model import RawCdr
 
 BATCH_SIZE = 2000
+_Cdr = TypeVar("_Cdr", RawCdr, RatedCdr)
 
 
 def run_ingest(
@@ -19,18 +22,39 @@ def run_ingest(
 ) -> IngestReport:
     """Each batch commits on its own: a crash loses at most the batch in flight, and running
     the same input again stores only what is missing."""
+    return _in_batches(items, RawCdr, pipeline.process, batch_size, on_batch)
+
+
+def store_rated(
+    pipeline: Pipeline,
+    items: Iterable[RatedCdr | Rejected | Skipped],
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[IngestReport], None] | None = None,
+) -> IngestReport:
+    """``run_ingest`` for items already rated elsewhere (``cdr import --jobs``): the same
+    batches, so the same report."""
+    return _in_batches(items, RatedCdr, pipeline.store, batch_size, on_batch)
+
+
+def _in_batches(
+    items: Iterable[_Cdr | Rejected | Skipped],
+    cdr_type: type[_Cdr],
+    process: Callable[[Sequence[_Cdr]], IngestReport],
+    batch_size: int,
+    on_batch: Callable[[IngestReport], None] | None,
+) -> IngestReport:
     report = IngestReport()
-    batch: list[RawCdr] = []
+    batch: list[_Cdr] = []
 
     def flush() -> None:
-        outcome = pipeline.process(batch)
+        outcome = process(batch)
         report.add(outcome)
         batch.clear()
         if on_batch is not None:
             on_batch(report)
 
     for item in items:
-        if isinstance(item, RawCdr):
+        if isinstance(item, cdr_type):
             batch.append(item)
             if len(batch) >= batch_size:
                 flush()

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from callrec.ingest.fields import FieldError
 from callrec.ingest.items import Rejected, SourceItem
 from callrec.ingest.sources import cdr_fields
-from callrec.ingest.sources.instants import Choices, local_choices, pick_instants
+from callrec.ingest.sources.instants import Choices, fast_choices, local_choices, pick_instants
 from callrec.model import RawCdr
 
 SOURCE = "file:asterisk"
@@ -83,6 +83,9 @@ def column_names(row: list[str]) -> tuple[str, ...]:
 
 
 def _local(value: str, field: str, tz: ZoneInfo) -> Choices:
+    fast = fast_choices(value, tz, separators=" ")
+    if fast is not None:
+        return fast
     try:
         local = datetime.strptime(value.strip(), _LOCAL_TIME)
     except ValueError as exc:
@@ -132,18 +135,15 @@ def raw_cdr(row: list[str], raw: bytes, tz: ZoneInfo, source: str = SOURCE) -> R
 
 
 def read_master_csv(
-    lines: Iterable[bytes], tz: ZoneInfo, source: str = SOURCE, skip_lines: int = 0
+    lines: Iterable[bytes], tz: ZoneInfo, source: str = SOURCE, *, first_line: int = 1
 ) -> Iterator[SourceItem]:
-    """One item per line, located as ``line N``; the first ``skip_lines`` lines are read past
-    without making items of them (an import resuming after them).
+    """One item per line, located as ``line N`` (N counted from ``first_line``).
 
     cdr_csv writes one record per line, so each line is parsed on its own: a stray quote
     costs its own line only, never the lines after it. Undecodable bytes are replaced (the
     callid hash is taken from the raw bytes anyway).
     """
-    for number, raw in enumerate(lines, start=1):
-        if number <= skip_lines:
-            continue
+    for number, raw in enumerate(lines, start=first_line):
         text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
         if not text.strip():
             continue

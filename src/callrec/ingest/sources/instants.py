@@ -16,8 +16,9 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from callrec.ingest.fields import FieldError
@@ -77,6 +78,68 @@ def local_choices(local: datetime, tz: ZoneInfo, field: str) -> Choices:
     return tuple(sorted(found))
 
 
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_SHAPES = {19, 20, 25}  # YYYY-MM-DD?HH:MM:SS, then nothing, Z, or +HH:MM
+
+
+def _seconds_shape(text: str, separators: str) -> bool:
+    """Whether ``text`` is shaped ``YYYY-MM-DD?HH:MM:SS[Z|+HH:MM]`` (digits not checked)."""
+    n = len(text)
+    return (
+        n in _SHAPES
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[10] in separators
+        and text[13] == ":"
+        and text[16] == ":"
+        and (n == 19 or (n == 20 and text[19] == "Z") or (text[19] in "+-" and text[22] == ":"))
+    )
+
+
+@lru_cache(maxsize=65_536)
+def _hour_offset(tz: ZoneInfo, local_hour: int) -> int | None:
+    """The one UTC offset (seconds) of every wall-clock time in this local hour of ``tz``
+    (hours since 1970 on the wall clock), or None when the hour has a gap, a fold or a change
+    of offset: those take the careful path."""
+    try:
+        first = datetime(1970, 1, 1) + timedelta(hours=local_hour)
+        (first_us,) = local_choices(first, tz, "")
+        (last_us,) = local_choices(first + timedelta(seconds=3599), tz, "")
+    except (FieldError, ValueError, OverflowError):  # a gap, a fold, or the ends of time
+        return None
+    offset = local_hour * 3600 - first_us // MICROS
+    return offset if local_hour * 3600 + 3599 - last_us // MICROS == offset else None
+
+
+def fast_choices(text: str, tz: ZoneInfo | None, separators: str = "T ") -> Choices | None:
+    """The common forms, whole seconds with or without an offset, decoded in C; None for
+    anything else, which then takes the careful path (``calendar_choices``), whose answer this
+    always equals (tests/ingest/sources/test_instants_fast.py)."""
+    if not _seconds_shape(text, separators):
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None  # the careful path words the error
+    wall = (parsed.toordinal() - _EPOCH_ORDINAL) * 86400 + (
+        parsed.hour * 3600 + parsed.minute * 60 + parsed.second
+    )
+    if len(text) == 25:
+        if text[20:22] > "23" or text[23:25] > "59":
+            return None
+        offset = parsed.utcoffset()
+        assert offset is not None
+        return ((wall - offset.days * 86400 - offset.seconds) * MICROS,)
+    if len(text) == 20:
+        return (wall * MICROS,)
+    if tz is None:
+        return None
+    hour_offset = _hour_offset(tz, wall // 3600)
+    if hour_offset is None:
+        return None
+    return ((wall - hour_offset) * MICROS,)
+
+
 def calendar_choices(text: str, field: str, tz: ZoneInfo | None) -> Choices:
     match = _CALENDAR.fullmatch(text)
     if match is None:
@@ -116,6 +179,9 @@ def _time_choices(value: object, field: str, tz: ZoneInfo | None) -> Choices:
         return (_epoch_micros(Decimal(value), field),)
     if not isinstance(value, str):
         raise FieldError(field, f"expected {EXPECTED_FORMS}")
+    fast = fast_choices(value, tz)
+    if fast is not None:
+        return fast
     text = value.strip()
     if _EPOCH_TEXT.fullmatch(text):
         try:

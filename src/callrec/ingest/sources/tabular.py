@@ -104,12 +104,12 @@ def read_jsonl(
     lines: Iterable[bytes],
     tz: ZoneInfo | None = None,
     source: str = SOURCE_JSONL,
-    skip_lines: int = 0,
+    *,
+    first_line: int = 1,
 ) -> Iterator[SourceItem]:
-    """One item per non-blank line, located as ``line N``; the first ``skip_lines`` lines are
-    read past without making items of them (an import resuming after them)."""
-    for number, line in enumerate(lines, start=1):
-        if number <= skip_lines or not line.strip():
+    """One item per non-blank line, located as ``line N`` (N counted from ``first_line``)."""
+    for number, line in enumerate(lines, start=first_line):
+        if not line.strip():
             continue
         where = f"line {number}"
         try:
