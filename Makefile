@@ -24,10 +24,12 @@ run: $(VENV)/.installed
 	$(BIN)/callrec serve
 
 ## test: install the dev dependencies, lint, run the whole test suite
+## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU)
+TEST_WORKERS ?= 3
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
 	$(BIN)/ruff format --check src tests bench fuzz
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
