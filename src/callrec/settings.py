@@ -62,7 +62,7 @@ class Settings:
     deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
     redis_url: str | None = None
     redis_prefix: str = "callrec:"
-    page_cache_mb: int = 24
+    page_cache_mb: int = 16
     redis_timeout_ms: int = 200
     redis_breaker_seconds: int = 30
     rate_limit_per_minute: int = 0
@@ -92,7 +92,7 @@ class Settings:
             deny_ips=parse_networks(env.get("CALLREC_DENY_IPS", ""), "CALLREC_DENY_IPS"),
             redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
             redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
-            page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 24, 0),
+            page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 16, 0),
             redis_timeout_ms=_int(env, "CALLREC_REDIS_TIMEOUT_MS", 200, 1),
             redis_breaker_seconds=_int(env, "CALLREC_REDIS_BREAKER_SECONDS", 30, 1),
             rate_limit_per_minute=_int(env, "CALLREC_RATE_LIMIT_PER_MINUTE", 0, 0),

@@ -115,7 +115,7 @@ def serve(
         "Run a push delivery worker in each server process (docs/push.md).",
     ),
     page_cache_mb: int = _env_option(
-        24,
+        16,
         "--page-cache-mb",
         "CALLREC_PAGE_CACHE_MB",
         "Memory per server process for cached answers (0 turns the cache off).",
