@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -15,25 +14,11 @@ from callrec.ingest.runner import run_ingest
 from callrec.ingest.sources.tabular import read_jsonl
 from callrec.store import ingest_sources
 from tests.helpers import RunningServer
+from tests.ingest.sources.support import cdr_json as cdr
 from tests.ingest.sources.support import quarantined, set_up_acme, stored
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tabular"
 PATH = "/ingest/cdrs"
-
-
-def cdr(callid: str, **changes: Any) -> dict[str, Any]:
-    value = {
-        "callid": callid,
-        "caller": "+915027021995",
-        "called": "+919812345678",
-        "startTime": "2024-01-01T09:00:00Z",
-        "answerTime": "2024-01-01T09:00:05Z",
-        "endTime": "2024-01-01T09:01:07Z",
-        "sipCode": "200",
-        "hangupReason": "NORMAL_CLEARING",
-    }
-    value.update(changes)
-    return value
 
 
 def post(

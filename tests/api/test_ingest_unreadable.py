@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from callrec.store import ingest_sources
-from tests.api.test_ingest_cdrs import cdr, post
+from tests.api.test_ingest_cdrs import post
 from tests.helpers import RunningServer
+from tests.ingest.sources.support import cdr_json as cdr
 from tests.ingest.sources.support import set_up_acme, stored
 
 

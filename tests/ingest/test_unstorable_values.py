@@ -18,24 +18,12 @@ from callrec.store import accounts, ingest_sources
 from callrec.store.records import count_records
 from tests.cli.support import run_cli
 from tests.helpers import RunningServer
+from tests.ingest.sources.support import cdr_json as cdr
 from tests.ingest.sources.support import set_up_acme, stored
 from tests.ingest.support import item as priced_item
 
 FREESWITCH_A_LEG = Path(__file__).resolve().parents[1] / "fixtures" / "freeswitch" / "a-leg.json"
 NUL = "\x00"
-
-
-def cdr(callid: str, **changes: Any) -> dict[str, Any]:
-    return {
-        "callid": callid,
-        "caller": "+915027021995",
-        "called": "+919812345678",
-        "startTime": "2024-01-01T09:00:00Z",
-        "answerTime": "2024-01-01T09:00:05Z",
-        "endTime": "2024-01-01T09:01:07Z",
-        "sipCode": "200",
-        "hangupReason": "NORMAL_CLEARING",
-    } | changes
 
 
 # (changes to a good CDR, the reason its rejection must give)

@@ -48,3 +48,17 @@ def quarantined(engine: Engine) -> dict[str, dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(unrouted_cdrs)).mappings().all()
     return {row["callid"]: dict(row) for row in rows}
+
+
+def cdr_json(callid: str, **changes: Any) -> dict[str, Any]:
+    """A raw CDR as /ingest/cdrs and JSON Lines take it: an answered call from acme's number."""
+    return {
+        "callid": callid,
+        "caller": "+915027021995",
+        "called": "+919812345678",
+        "startTime": "2024-01-01T09:00:00Z",
+        "answerTime": "2024-01-01T09:00:05Z",
+        "endTime": "2024-01-01T09:01:07Z",
+        "sipCode": "200",
+        "hangupReason": "NORMAL_CLEARING",
+    } | changes
