@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from callrec.ingest.fields import FieldError
 from callrec.ingest.sources.instants import Choices, calendar_choices, fast_choices, time_choices
 
 # Zones with the awkward cases: DST both ways, half-hour and 45-minute offsets, a 30-minute
@@ -103,3 +105,20 @@ def test_every_minute_around_dst_changes_agrees() -> None:
                 text = text_of(day + timedelta(minutes=minute, seconds=second), " ", "")
                 fast = fast_choices(text, tz)
                 assert fast is None or fast == careful(text, tz), (tz.key, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-10-27 02:59:30+",  # 20 characters, not ending in Z (found by fuzzing the CSV)
+        "2024-10-27 02:59:30+0",
+        "2024-10-27 02:59:30+05:3",
+        "2024-10-27 02:59:30 0530",
+        "2024-10-27 02:59:30+05-30",
+    ],
+)
+def test_near_misses_of_the_fast_shapes_go_the_careful_way(text: str) -> None:
+    """Shapes the fast path does not take are left to the careful path, never an IndexError."""
+    assert fast_choices(text, None) is None
+    with pytest.raises(FieldError):
+        time_choices(text, "end", None)

@@ -92,7 +92,11 @@ def _seconds_shape(text: str, separators: str) -> bool:
         and text[10] in separators
         and text[13] == ":"
         and text[16] == ":"
-        and (n == 19 or (n == 20 and text[19] == "Z") or (text[19] in "+-" and text[22] == ":"))
+        and (
+            n == 19
+            or (n == 20 and text[19] == "Z")
+            or (n == 25 and text[19] in "+-" and text[22] == ":")
+        )
     )
 
 
