@@ -24,6 +24,7 @@ from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, Enve
 from callrec.api.openapi_ingest import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.page_cache import PageCache
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
+from callrec.api.readiness import readiness
 from callrec.ingest.pipeline import Pipeline
 from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
@@ -71,6 +72,7 @@ def create_app(
             reader=reader,
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
         )
+        app.state.guard_redis = guard.redis
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
             yield
@@ -132,6 +134,16 @@ def create_app(
         return JSONResponse(
             {"status": "ok", "database": "ok", "version": __version__, "pid": os.getpid()}
         )
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the database within 2 s (503 without it), and Redis when configured",
+    )
+    async def readyz(request: Request) -> JSONResponse:
+        state: ServiceState = request.app.state.callrec
+        status, report = await readiness(state.database, request.app.state.guard_redis)
+        return JSONResponse(report, status_code=status)
 
     return app
 

@@ -21,11 +21,11 @@ class GuardResources:
 
     def __init__(self, guard: RequestGuard, redis: GuardedRedis | None) -> None:
         self.guard = guard
-        self._redis = redis
+        self.redis = redis
 
     async def aclose(self) -> None:
-        if self._redis is not None:
-            await self._redis.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def build_guard(settings: Settings, clock: Callable[[], float] = time.time) -> GuardResources:
