@@ -11,6 +11,7 @@ answers every outcome with HTTP 200 and a status in the envelope, so the checks 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,12 +75,17 @@ def _checks_excluded(case: Case) -> list[CheckFunction]:
 def _signing_schema(api: Api) -> Any:
     schema = schemathesis.openapi.from_url(f"{api.server.base_url}/openapi.json")
 
+    cases = itertools.count()
+
     @schema.hook
     def map_case(context: Any, case: Case) -> Case:
-        """Sign 9 cases in 10 (the rest keep what was generated: the -1 paths)."""
-        fingerprint = hashlib.md5(repr((case.body, case.headers)).encode()).digest()[0]
-        if fingerprint % 10 == 0:
+        """Sign 9 cases in 10 (every tenth keeps what was generated: the -1 paths).
+
+        Counted, not drawn: a draw left a run of 60 queryPage cases without an unsigned one.
+        """
+        if next(cases) % 10 == 0:
             return case
+        fingerprint = hashlib.md5(repr((case.body, case.headers)).encode()).digest()[0]
         headers = dict(case.headers or {})
         if case.operation.path == QUERY_PAGE:
             if fingerprint % 3 == 0 and isinstance(case.body, dict):
