@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 
 from callrec.settings import Settings
 from callrec.store import accounts, make_engine, upgrade
-from tests.helpers import RunningServer, run_server
+from tests.helpers import RunningServer, missing_prerequisite, run_server
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "CALLREC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test"
@@ -49,10 +49,7 @@ def redis_url() -> str:
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:
-        problem = f"Redis not reachable at {REDIS_URL}: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
+        missing_prerequisite(f"Redis not reachable at {REDIS_URL}: {exc}")
     return REDIS_URL
 
 
@@ -63,9 +60,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
         return
     problem = _postgres_unavailable()
     if problem:
-        if os.environ.get("CI") == "true":
-            pytest.fail(problem)
-        pytest.skip(problem)
+        missing_prerequisite(problem)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')

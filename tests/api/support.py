@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -143,12 +142,3 @@ def start_of_fresh_second() -> int:
     if fraction > 0.7:
         time.sleep(1.0 - fraction + 0.01)
     return int(time.time())
-
-
-def ipv6_loopback_available() -> bool:
-    try:
-        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as sock:
-            sock.bind(("::1", 0))
-    except OSError:
-        return False
-    return True

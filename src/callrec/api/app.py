@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -24,7 +23,7 @@ from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, Enve
 from callrec.api.openapi_ingest import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.page_cache import PageCache
 from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
-from callrec.api.readiness import readiness
+from callrec.api.readiness import ping_database, readiness
 from callrec.ingest.pipeline import Pipeline
 from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
@@ -121,13 +120,8 @@ def create_app(
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     async def healthz(request: Request) -> JSONResponse:
         state: ServiceState = request.app.state.callrec
-
-        def ping() -> None:
-            with state.database.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-
         try:
-            await state.database.run(ping)
+            await state.database.run(ping_database, state.database)
         except Exception:
             log.exception("health check: database unreachable")
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)

@@ -22,7 +22,8 @@ log = logging.getLogger("callrec.api")
 DATABASE_TIMEOUT_SECONDS = 2.0
 
 
-def _ping(database: DatabaseRunner) -> None:
+def ping_database(database: DatabaseRunner) -> None:
+    """One trivial statement on a pooled connection (run on the database thread)."""
     with database.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
 
@@ -30,7 +31,7 @@ def _ping(database: DatabaseRunner) -> None:
 async def database_reachable(database: DatabaseRunner, timeout: float) -> bool:
     try:
         async with asyncio.timeout(timeout):
-            await database.run(_ping, database)
+            await database.run(ping_database, database)
     except Exception:
         log.warning("readiness: database unreachable", exc_info=True)
         return False
