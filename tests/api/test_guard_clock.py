@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from callrec.api.guard_setup import build_guard
+from callrec.api.vendor.guard_setup import build_guard
 from callrec.settings import Settings
 from callrec.wire.sign import compute_sign
 from callrec.wire.status import ContractError, Status

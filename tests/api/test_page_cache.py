@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy.engine import Engine
 
-from callrec.api.page_cache import PageCache, PageKey
+from callrec.api.vendor.page_cache import PageCache, PageKey
 from callrec.ingest.pipeline import Pipeline
 from callrec.model import RawCdr
 from callrec.rating.billing import ChargedPeriod

@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from callrec.api.database import open_page_reader
-from callrec.api.page_reader import PageReader, PageRequest, PageRows
-from callrec.api.read_postgres import PostgresReader
-from callrec.api.read_sqlite import SqliteReader
-from callrec.api.walk_memory import WalkMemory
+from callrec.api.vendor.page_reader import PageReader, PageRequest, PageRows
+from callrec.api.vendor.read_postgres import PostgresReader
+from callrec.api.vendor.read_sqlite import SqliteReader
+from callrec.api.vendor.readers import open_page_reader
+from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.store import accounts, make_engine, upgrade
 from callrec.store.records import bump_records_revision, insert_records
 from callrec.wire.times import parse_iso_instant

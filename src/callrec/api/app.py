@@ -13,17 +13,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from callrec import __version__
-from callrec.api.database import DatabaseRunner, open_page_reader
-from callrec.api.guard_setup import build_guard
-from callrec.api.ingest_cdrs import PATH as INGEST_CDRS_PATH
-from callrec.api.ingest_cdrs import ingest_cdrs
-from callrec.api.ingest_freeswitch import PATH as INGEST_FREESWITCH_PATH
-from callrec.api.ingest_freeswitch import ingest_freeswitch
-from callrec.api.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
-from callrec.api.openapi_ingest import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
-from callrec.api.page_cache import PageCache
-from callrec.api.query_page import JSON_MEDIA_TYPE, ServiceState, query_page
+from callrec.api.database import DatabaseRunner
+from callrec.api.ingest.cdrs import PATH as INGEST_CDRS_PATH
+from callrec.api.ingest.cdrs import ingest_cdrs
+from callrec.api.ingest.freeswitch import PATH as INGEST_FREESWITCH_PATH
+from callrec.api.ingest.freeswitch import ingest_freeswitch
+from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.readiness import ping_database, readiness
+from callrec.api.state import ServiceState
+from callrec.api.vendor.guard_setup import build_guard
+from callrec.api.vendor.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.vendor.page_cache import PageCache
+from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
+from callrec.api.vendor.readers import open_page_reader
 from callrec.ingest.pipeline import Pipeline
 from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker

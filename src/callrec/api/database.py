@@ -1,9 +1,9 @@
 """The database from async handlers.
 
-The query path reads on the event loop itself (``open_page_reader``: raw sqlite3, async
-psycopg). Ingest and other blocking SQLAlchemy work runs on threads (``DatabaseRunner``):
-SQLite serialises on one connection anyway, and on two cores one dedicated thread beats a
-pool; PostgreSQL gets as many threads as the engine has pooled connections.
+The query path reads on the event loop itself (``vendor.readers.open_page_reader``: raw
+sqlite3, async psycopg). Ingest and other blocking SQLAlchemy work runs on threads
+(``DatabaseRunner``): SQLite serialises on one connection anyway, and on two cores one
+dedicated thread beats a pool; PostgreSQL gets as many threads as the engine has pooled connections.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.engine import Engine
 
-from callrec.api.page_reader import PageReader
-from callrec.api.read_postgres import PostgresReader
-from callrec.api.read_sqlite import SqliteReader
-from callrec.api.walk_memory import WalkMemory
 from callrec.store.dialect import is_sqlite
 
 P = ParamSpec("P")
@@ -38,13 +34,3 @@ class DatabaseRunner:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
         self.engine.dispose()
-
-
-async def open_page_reader(engine: Engine) -> PageReader:
-    """The query path's reader for the engine's database (same URL, its own connections)."""
-    url = engine.url.render_as_string(hide_password=False)
-    if is_sqlite(engine):
-        return SqliteReader(url, WalkMemory())
-    reader = PostgresReader(url, WalkMemory())
-    await reader.open()
-    return reader

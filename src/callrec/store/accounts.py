@@ -263,7 +263,7 @@ def lookup_credentials(conn: Connection, api_key: str) -> KeyCredentials | None:
 
 def credentials_from_rows(rows: Sequence[Sequence[Any]]) -> KeyCredentials | None:
     """The credentials in CREDENTIALS_SQL's answer, whichever driver ran it: the API's raw
-    readers (callrec.api.read_sqlite, read_postgres) come through here too."""
+    readers (callrec.api.vendor.read_sqlite, read_postgres) come through here too."""
     if not rows:
         return None
     row = rows[0]

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-from callrec.api.page_reader import PageRequest, PageRows, remember_walk, remembered_start
-from callrec.api.walk_memory import WalkMemory
+from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
+from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.store.accounts import CREDENTIALS_SQL, KeyCredentials, credentials_from_rows
 from callrec.store.page_plan import REVISION_SQL, count_statements, page_statement
 

@@ -10,7 +10,7 @@ import base64
 import binascii
 
 from callrec.api.database import DatabaseRunner
-from callrec.api.ingest_http import IngestHttpError
+from callrec.api.ingest.answers import IngestHttpError
 from callrec.store.ingest_sources import IngestSource, source_for_password, source_for_token
 
 REALM = "callrec ingest"

@@ -14,15 +14,15 @@ import logging
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.ingest_auth import basic_source
-from callrec.api.ingest_http import (
+from callrec.api.ingest.answers import (
     IngestHttpError,
     error_response,
     internal_error,
     read_body,
     report_response,
 )
-from callrec.api.query_page import ServiceState
+from callrec.api.ingest.auth import basic_source
+from callrec.api.state import ServiceState
 from callrec.ingest.items import Rejected, Skipped
 from callrec.ingest.pipeline import IngestReport
 from callrec.ingest.sources.freeswitch import SOURCE_HTTP, FreeswitchOptions, parse_document

@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from callrec.api.client_ip import ClientIpResolver
 from callrec.api.forwarded_warning import UntrustedForwardedWarning, warn_at_startup
-from callrec.api.guard import RequestGuard
 from callrec.api.lockout import FailureTracker, LockoutThresholds, MemoryFailureTracker
 from callrec.api.lockout_redis import RedisFailureTracker
 from callrec.api.rate_limit import MemoryTokenBuckets, RateLimit, RateLimiter, TokenBuckets
 from callrec.api.rate_limit_redis import RedisTokenBuckets
 from callrec.api.redis_guarded import GuardedRedis
+from callrec.api.vendor.guard import RequestGuard
 from callrec.settings import Settings
 
 

@@ -14,15 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.ingest_auth import bearer_source
-from callrec.api.ingest_http import (
+from callrec.api.ingest.answers import (
     IngestHttpError,
     error_response,
     internal_error,
     read_body,
     report_response,
 )
-from callrec.api.query_page import ServiceState
+from callrec.api.ingest.auth import bearer_source
+from callrec.api.state import ServiceState
 from callrec.api.time_zones import known_zones
 from callrec.ingest.runner import run_ingest
 from callrec.ingest.sources.tabular import BatchError, read_json_batch

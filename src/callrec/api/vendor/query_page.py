@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from callrec.api.body_signature import (
+from callrec.api.client_ip import IPAddress
+from callrec.api.state import ServiceState
+from callrec.api.vendor.body_signature import (
     BODY_SIGNATURE_FAILED,
     body_signature_refused,
     body_to_verify,
 )
-from callrec.api.client_ip import IPAddress
-from callrec.api.database import DatabaseRunner
-from callrec.api.guard import RequestGuard
-from callrec.api.page_cache import PageCache, PageKey
-from callrec.api.page_reader import PageReader, PageRequest
-from callrec.ingest.pipeline import Pipeline
-from callrec.settings import Settings
+from callrec.api.vendor.page_cache import PageKey
+from callrec.api.vendor.page_reader import PageRequest
 from callrec.wire.query import PageQuery, check_window, parse_page_query
 from callrec.wire.records import encode_failure, encode_page, render_record
 from callrec.wire.status import ContractError, Status, parameter_error
@@ -30,16 +26,6 @@ log = logging.getLogger("callrec.api")
 
 MAX_BODY_BYTES = 64 * 1024
 JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
-
-
-@dataclass(frozen=True, slots=True)
-class ServiceState:
-    settings: Settings
-    database: DatabaseRunner  # ingest and health checks (SQLAlchemy, on threads)
-    guard: RequestGuard
-    pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
-    reader: PageReader  # the query path's reads, on the event loop
-    pages: PageCache = field(default_factory=PageCache)
 
 
 def _is_json_media_type(content_type: str | None) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from callrec.api.walk_memory import WalkMemory, WindowKey
+from callrec.api.vendor.walk_memory import WalkMemory, WindowKey
 from callrec.store.accounts import KeyCredentials
 from callrec.store.page_plan import Position, WindowCounts, position_after
 

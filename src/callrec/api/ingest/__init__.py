@@ -1,0 +1,1 @@
+"""The ingest endpoints: FreeSWITCH mod_json_cdr and batches of raw CDRs."""

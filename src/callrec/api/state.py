@@ -1,0 +1,22 @@
+"""What every face of the HTTP service shares while it runs: settings, database, guard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from callrec.api.database import DatabaseRunner
+from callrec.api.vendor.guard import RequestGuard
+from callrec.api.vendor.page_cache import PageCache
+from callrec.api.vendor.page_reader import PageReader
+from callrec.ingest.pipeline import Pipeline
+from callrec.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    settings: Settings
+    database: DatabaseRunner  # ingest and health checks (SQLAlchemy, on threads)
+    guard: RequestGuard
+    pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
+    reader: PageReader  # the query path's reads, on the event loop
+    pages: PageCache = field(default_factory=PageCache)

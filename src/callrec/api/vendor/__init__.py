@@ -1,0 +1,1 @@
+"""The vendor-compatible number-record API: queryPage, its guard, reader and page cache."""
