@@ -1,0 +1,281 @@
+"""A real switch in the loop (issue 16): SIPp calls through Kamailio with
+deploy/kamailio/kamailio.cfg, CDRs posted to ``callrec serve``, checked through queryPage.
+
+Answered calls of 1, 2 and 3 s, busy (486), not found (404) and a call cancelled while it
+rang, between an outside number and two workspaces, and between the two workspaces both
+ways. Then the batch again while callrec is SIGKILLed and restarted mid-way: Kamailio keeps
+what it could not deliver and retries, so nothing is lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bench.kamailio_rig import Batch, Switch, missing_tools, switch
+from tests.cli.support import CALLREC, cli_env, free_port, run_cli
+from tests.helpers import QUERY_PAGE, missing_prerequisite, signed_headers
+
+pytestmark = pytest.mark.timeout(180)
+
+UK_1, UK_2 = "442079460001", "442079460002"  # workspace "uk"
+IN_1, IN_2 = "919812345601", "919812345602"  # workspace "india"
+US = "1415555"  # outside numbers: US + 4 digits
+
+# prefix, rate per minute, chargedPeriod, direction: the decks the test loads and prices by.
+DECKS = {
+    "uk": [("1", "0.0120", "1+1", "out"), ("91", "0.0310", "60+60", "out"),
+           ("44", "0.0050", "6+6", "in")],
+    "india": [("1", "0.0200", "60+60", "out"), ("44", "0.0400", "1+1", "out"),
+              ("91", "0.0100", "1+1", "in")],
+}  # fmt: skip
+OWNERS = {UK_1: "uk", UK_2: "uk", IN_1: "india", IN_2: "india"}
+
+
+def batches(tag: str) -> list[Batch]:
+    """One run's calls; ``tag`` keeps Call-IDs apart between runs."""
+    return [
+        Batch(f"{tag}-a1", "answer", ((UK_1, US + "0101"), (US + "0102", IN_1)), 1000),
+        Batch(f"{tag}-a2", "answer", ((UK_1, IN_1), (IN_2, US + "0103")), 2000),
+        Batch(f"{tag}-a3", "answer", ((IN_2, UK_2), (US + "0104", UK_1)), 3000),
+        Batch(f"{tag}-busy", "busy", ((UK_2, US + "0105"), (US + "0106", IN_2))),
+        Batch(f"{tag}-nf", "notfound", ((IN_1, US + "0107"),)),
+        Batch(f"{tag}-ring", "ring", ((US + "0108", UK_1), (UK_2, IN_2))),
+    ]
+
+
+EXPECTED_END = {
+    "answer": ("200", "NORMAL_CLEARING"),
+    "busy": ("486", "USER_BUSY"),
+    "notfound": ("404", "UNALLOCATED_NUMBER"),
+    "ring": ("487", "ORIGINATOR_CANCEL"),
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    callid: str
+    workspace: str
+    call_source: int  # 2 incoming, 3 outgoing
+    number: str
+    other: str
+    hold_ms: int
+    sip_code: str
+    hangup_reason: str
+
+
+def expected_records(runs: list[Batch]) -> list[Expected]:
+    """Written apart from callrec's routing: whose number placed or took the call."""
+    records = []
+    for batch in runs:
+        code, reason = EXPECTED_END[batch.outcome]
+        for callid, (caller, called) in zip(batch.callids, batch.parties, strict=True):
+            owner_out, owner_in = OWNERS.get(caller), OWNERS.get(called)
+            if owner_out:
+                records.append(
+                    Expected(callid, owner_out, 3, caller, called, batch.hold_ms, code, reason)
+                )
+            if owner_in and owner_in != owner_out:
+                records.append(
+                    Expected(callid, owner_in, 2, called, caller, batch.hold_ms, code, reason)
+                )
+    return records
+
+
+def price(workspace: str, record: Expected, talk: int) -> tuple[str, int, Decimal]:
+    """(customerRate, chargedDuration, pay) from the deck: longest prefix of the rated number
+    (the called party when outgoing, the own number when incoming), the call's direction."""
+    direction = "out" if record.call_source == 3 else "in"
+    rated = record.other if direction == "out" else record.number
+    rows = [row for row in DECKS[workspace] if row[3] == direction and rated.startswith(row[0])]
+    prefix, rate, period, _ = max(rows, key=lambda row: len(row[0]))
+    first, step = (int(part) for part in period.split("+"))
+    charged = 0 if talk == 0 else first + -(-max(0, talk - first) // step) * step
+    pay = (Decimal(charged) * Decimal(rate) / 60).quantize(Decimal("0.000001"), ROUND_HALF_UP)
+    return rate, charged, pay
+
+
+@dataclass
+class Service:
+    database_url: str
+    port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """``callrec serve`` as users run it, until /healthz answers."""
+        self.process = subprocess.Popen(
+            [CALLREC, "serve", "--port", str(self.port), "--log-level", "warning"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=cli_env(self.database_url),
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "callrec serve exited"
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+        raise AssertionError("callrec serve did not answer /healthz")
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no shutdown, whatever was in flight is cut
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@contextmanager
+def callrec_service(database_url: str) -> Iterator[Service]:
+    service = Service(database_url, free_port())
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def setup_accounts(database_url: str, tmp_path: Path) -> tuple[dict[str, tuple[str, str]], str]:
+    """Two workspaces with their numbers, keys and decks; an ingest source. Returns the keys
+    ((apiKey, apiSecret) per workspace) and the source's token."""
+    run_cli(database_url, "db", "upgrade").ok()
+    keys = {}
+    for workspace, deck in DECKS.items():
+        run_cli(database_url, "workspace", "create", workspace).ok()
+        key = run_cli(database_url, "key", "create", "--workspace", workspace, "--json").json()
+        keys[workspace] = (key["apiKey"], key["apiSecret"])
+        deck_file = tmp_path / f"{workspace}.csv"
+        deck_file.write_text(
+            "prefix,rate,chargedPeriod,direction,effectiveFrom\n"
+            + "".join(f"{p},{r},{c},{d},2024-01-01\n" for p, r, c, d in deck)
+        )
+        run_cli(database_url, "rates", "import", str(deck_file), "--workspace", workspace).ok()
+    for number, workspace in OWNERS.items():
+        run_cli(
+            database_url, "number", "add", f"+{number}", "--workspace", workspace,
+            "--app-id", f"app-{workspace}", "--type", "FIXED",
+        ).ok()  # fmt: skip
+    token = run_cli(database_url, "ingest-source", "create", "kamailio", "--json").json()["token"]
+    return keys, token
+
+
+def query_all(base_url: str, key: tuple[str, str]) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    window = {
+        "strTime": (now - timedelta(hours=1)).isoformat(timespec="seconds"),
+        "endTime": (now + timedelta(hours=1)).isoformat(timespec="seconds"),
+    }
+    records: list[dict[str, Any]] = []
+    current = 1
+    while True:
+        answer = httpx.post(
+            base_url + QUERY_PAGE,
+            json={"current": current, "size": 100, "params": window},
+            headers=signed_headers(*key),
+            timeout=10,
+        ).json()
+        assert answer["status"] == "0", answer
+        records += answer["data"]["records"]
+        if len(records) >= int(answer["data"]["total"]):
+            return records
+        current += 1
+
+
+def wait_for_records(
+    service: Service, keys: dict[str, tuple[str, str]], count: int, deadline_s: float = 20
+) -> dict[str, list[dict[str, Any]]]:
+    deadline = time.monotonic() + deadline_s
+    while True:
+        found = {workspace: query_all(service.base_url, key) for workspace, key in keys.items()}
+        total = sum(len(records) for records in found.values())
+        if total >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def check_records(found: dict[str, list[dict[str, Any]]], expected: list[Expected]) -> None:
+    got = {
+        (workspace, record["callid"], record["callSource"]): record
+        for workspace, records in found.items()
+        for record in records
+    }
+    assert sum(len(records) for records in found.values()) == len(got), "a record twice"
+    wanted = {(e.workspace, e.callid, e.call_source): e for e in expected}
+    assert sorted(got) == sorted(wanted)
+    for key, e in wanted.items():
+        record = got[key]
+        assert record["number"] == e.number, record
+        assert (record["sipCode"], record["hangupReason"]) == (e.sip_code, e.hangup_reason)
+        talk = record["callDuration"]
+        assert abs(talk - e.hold_ms / 1000) <= 1, (record, e.hold_ms)
+        rate, charged, pay = price(e.workspace, e, talk)
+        assert Decimal(record["customerRate"]) == Decimal(rate), record
+        assert record["chargedDuration"] == charged, record
+        assert record["pay"] == str(pay), record
+
+
+def test_calls_through_kamailio_are_billed_once_even_across_a_callrec_kill(
+    database_url: str, tmp_path: Path
+) -> None:
+    problem = missing_tools()
+    if problem:
+        missing_prerequisite(problem)
+    keys, token = setup_accounts(database_url, tmp_path)
+    with callrec_service(database_url) as service:
+        ingest_url = f"{service.base_url}/ingest/cdrs"
+        with switch(tmp_path / "switch", ingest_url, token) as sip:
+            first = batches("one")
+            sip.place(first)
+            expected = expected_records(first)
+            check_records(wait_for_records(service, keys, len(expected)), expected)
+
+            second = batches("two")
+            callers = [sip.start_calls(batch) for batch in second]
+            time.sleep(0.5)
+            service.kill()
+            time.sleep(2.5)  # the failed and 1 s calls end while callrec is down
+            service.start()
+            for caller in callers:
+                caller.wait()
+            expected += expected_records(second)
+            check_records(wait_for_records(service, keys, len(expected)), expected)
+            assert "callrec: delivery failed" in sip.log.read_text(), "no delivery ever failed"
+            check_replay_of_logged_cdrs(database_url, sip, len(first) and len(expected))
+
+
+def check_replay_of_logged_cdrs(database_url: str, sip: Switch, _: int) -> None:
+    """docs/ingest.md's recovery after a Kamailio crash: the logged CDR lines import as
+    duplicates of what was delivered (every line valid, none stored again)."""
+    lines = sip.logged_cdr_lines()
+    report = run_cli(
+        database_url, "cdr", "import", "-", "--format", "jsonl", "--json",
+        stdin="\n".join(lines) + "\n",
+    ).json()  # fmt: skip
+    assert report["accepted"] == 0, report
+    assert report["rejected"] == [] and report["quarantined"] == 0, report
+    assert report["duplicates"] > 0 and report["conflicts"] == 0, report
