@@ -153,8 +153,8 @@ def switch(workdir: Path, ingest_url: str, token: str) -> Iterator[Switch]:
         )  # fmt: skip
     env = {
         **os.environ,
-        "CALLREC_INGEST_URL": ingest_url,
-        "CALLREC_INGEST_TOKEN": token,
+        "KAMAILIO_CALLREC_URL": ingest_url,
+        "KAMAILIO_CALLREC_TOKEN": token,
         "KAMAILIO_UPSTREAM": f"sip:{HOST}:{callee_port}",
     }
     log = workdir / "kamailio.log"

@@ -55,6 +55,8 @@ def batches(tag: str) -> list[Batch]:
         Batch(f"{tag}-busy", "busy", ((UK_2, US + "0105"), (US + "0106", IN_2))),
         Batch(f"{tag}-nf", "notfound", ((IN_1, US + "0107"),)),
         Batch(f"{tag}-ring", "ring", ((US + "0108", UK_1), (UK_2, IN_2))),
+        # JSON-escaped by the config: a quote, a backslash and an apostrophe in the Call-ID.
+        Batch(f"{tag}-odd'\\\"id", "busy", (("o'brien", UK_1),)),
     ]
 
 
