@@ -29,6 +29,9 @@ SCENARIO_FOR_OUTCOME = {
     "ring": "uac_cancel.xml",
 }
 HOST = "127.0.0.1"
+# Kamailio's UDP workers may pass a 180 after the 200 that followed it: SIPp ignores such a
+# late message instead of aborting the call (its default), as a phone would.
+TOLERANT = ("-default_behaviors", "all,-abortunexp")
 
 
 def missing_tools() -> str | None:
@@ -88,18 +91,19 @@ class Switch:
         text = self.log.read_text(errors="replace")
         return [line.split(marker, 1)[1] for line in text.splitlines() if marker in line]
 
-    def start_calls(self, batch: Batch, rate: float = 20, timeout_s: int = 60) -> _Caller:
+    def start_calls(self, batch: Batch, rate: float = 20) -> _Caller:
         inject = self.workdir / f"{batch.prefix}.csv"
         lines = [f"{caller};{called};{batch.outcome}" for caller, called in batch.parties]
         inject.write_text("SEQUENTIAL\n" + "\n".join(lines) + "\n")
         errors = self.workdir / f"{batch.prefix}.errors.log"
+        timeout_s = int(len(batch.parties) / rate + batch.hold_ms / 1000 + 30)
         command = [
             "sipp", f"{HOST}:{self.port}",
             "-sf", str(SCENARIOS / SCENARIO_FOR_OUTCOME[batch.outcome]),
             "-inf", str(inject), "-m", str(len(batch.parties)), "-r", str(rate),
             "-d", str(batch.hold_ms), "-i", HOST, "-p", str(free_udp_port()),
             "-cid_str", f"{batch.prefix}-%u", "-nostdin", "-timeout", str(timeout_s),
-            "-timeout_error", "-trace_err", "-error_file", str(errors),
+            "-timeout_error", "-trace_err", "-error_file", str(errors), *TOLERANT,
         ]  # fmt: skip
         output = self.workdir / f"{batch.prefix}.sipp.log"
         with output.open("wb") as out:
@@ -120,8 +124,8 @@ class _Caller:
     output: Path
     errors: Path
 
-    def wait(self, timeout_s: float = 120) -> None:
-        code = self.process.wait(timeout=timeout_s)
+    def wait(self) -> None:
+        code = self.process.wait()
         if code != 0:
             raise AssertionError(
                 f"SIPp batch {self.batch.prefix} exited {code}:\n{_tail(self.output)}\n"
@@ -148,7 +152,8 @@ def switch(workdir: Path, ingest_url: str, token: str) -> Iterator[Switch]:
     with callee_log.open("wb") as out:
         callee = subprocess.Popen(
             ["sipp", "-sf", str(SCENARIOS / "uas.xml"), "-i", HOST, "-p", str(callee_port),
-             "-nostdin", "-trace_err", "-error_file", str(workdir / "callee.errors.log")],
+             "-nostdin", "-trace_err", "-error_file", str(workdir / "callee.errors.log"),
+             *TOLERANT],
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     env = {
