@@ -3,11 +3,12 @@ case's lag and rate summary."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from bench.kamailio_bench import _summary
-from bench.kamailio_rig import Batch, missing_tools
+from bench.kamailio_rig import ROOT, Batch, missing_tools
 
 
 def test_missing_tools_say_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -41,3 +42,12 @@ def test_load_summary_rate_and_lag_percentiles() -> None:
     assert summary["lag_median_ms"] == 51
     assert summary["lag_p99_ms"] == 100
     assert summary["lag_max_ms"] == 101
+
+
+def test_the_docs_name_every_setting_the_example_config_reads() -> None:
+    config = (ROOT / "deploy" / "kamailio" / "kamailio.cfg").read_text()
+    settings = set(re.findall(r"^#!defenvs? (\w+)", config, flags=re.MULTILINE))
+    assert settings == {"KAMAILIO_CALLREC_URL", "KAMAILIO_CALLREC_TOKEN", "KAMAILIO_UPSTREAM"}
+    docs = (ROOT / "docs" / "ingest.md").read_text()
+    for name in settings:
+        assert f"export {name}=" in docs, name
