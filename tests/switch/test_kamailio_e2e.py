@@ -9,6 +9,7 @@ what it could not deliver and retries, so nothing is lost and nothing doubled.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,13 @@ from typing import Any
 import httpx
 import pytest
 from bench.kamailio_rig import Batch, Switch, missing_tools, switch
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from callrec.rating.deck_csv import parse_deck
 from callrec.store import accounts, ingest_sources
 from callrec.store.rating_data import replace_deck_rows
+from callrec.store.schema import call_records
 from tests.cli.support import run_cli
 from tests.helpers import QUERY_PAGE, missing_prerequisite, signed_headers
 from tests.switch.support import Service, callrec_service
@@ -210,7 +213,21 @@ def test_calls_through_kamailio_are_billed_once_even_across_a_callrec_kill(
             expected += expected_records(second)
             check_records(wait_for_records(service, keys, len(expected)), expected)
             assert "callrec: delivery failed" in sip.log.read_text(), "no delivery ever failed"
+            check_times_to_the_microsecond(engine, sip)
             check_replay_of_logged_cdrs(database_url, sip)
+
+
+def check_times_to_the_microsecond(engine: Engine, sip: Switch) -> None:
+    """The stored instants are Kamailio's ``$TV(Sn)`` values, every microsecond kept."""
+    sent = {cdr["callid"]: cdr for cdr in map(json.loads, sip.logged_cdr_lines())}
+    query = select(call_records.c.callid, call_records.c.start_us, call_records.c.end_us)
+    with engine.connect() as conn:
+        stored = {callid: (start, end) for callid, start, end in conn.execute(query)}
+    assert set(stored) == set(sent)
+    for callid, (start_us, end_us) in stored.items():
+        cdr = sent[callid]
+        assert start_us == int(Decimal(cdr["startTime"]) * 1_000_000), cdr
+        assert end_us == int(Decimal(cdr["endTime"]) * 1_000_000), cdr
 
 
 def check_replay_of_logged_cdrs(database_url: str, sip: Switch) -> None:
