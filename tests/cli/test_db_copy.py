@@ -7,14 +7,12 @@ as the original does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 
 from callrec.store import make_engine
 from callrec.store.schema import metadata, workspaces
@@ -42,9 +40,7 @@ def _cli(url: str, *args: str) -> Any:
 
 
 @pytest.fixture
-def installation(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[str, dict[str, Any]]]:
+def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any]]:
     """A SQLite installation with a row in every table; yields its URL and acme's API key."""
     url = f"sqlite:///{tmp_path / 'callrec.db'}"
     _cli(url, "db", "upgrade").ok()
@@ -91,7 +87,7 @@ def installation(
         assert empty == [], f"the installation has no rows in {empty}"
     finally:
         source.dispose()
-    yield url, key
+    return url, key
 
 
 def _parked(url: str) -> int:
