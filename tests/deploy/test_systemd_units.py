@@ -7,6 +7,7 @@ prints them, so the test fails on any line naming a unit under test.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from callrec.settings import Settings
-from tests.cli.support import CALLREC, run_cli
+from tests.cli.support import CALLREC, cli_env, run_cli
 from tests.deploy.support import DEPLOY
 
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
@@ -152,3 +153,30 @@ def test_the_environment_example_is_valid_and_documented() -> None:
     Settings.from_env(values)  # every value is one callrec accepts
     documented = OPERATIONS_DOC.read_text()
     assert [name for name in values if f"`{name}`" not in documented] == []
+
+
+def test_callrec_admin_hands_its_arguments_and_the_credential_to_callrec(tmp_path: Path) -> None:
+    """The command systemd-run starts in callrec-admin, run here with a credentials directory."""
+    script = (DEPLOY / "callrec-admin").read_text()
+    inner = re.search(r"/bin/sh -c '([^']+)'", script)
+    assert inner, script
+    assert "--property=LoadCredential=master.key:/etc/callrec/master.key" in script
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    key = run_cli("sqlite://", "secrets", "new-key").ok().stdout.strip()
+    (credentials / "master.key").write_text(key + "\n")
+    database = f"sqlite:///{tmp_path / 'callrec.db'}"
+    env = {**cli_env(database), "CREDENTIALS_DIRECTORY": str(credentials)}
+    command = inner.group(1).replace(INSTALLED_CALLREC, CALLREC)
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["/bin/sh", "-c", command, "callrec-admin", *args],
+            capture_output=True, text=True, env=env, timeout=60, check=True,
+        )  # fmt: skip
+
+    admin("db", "upgrade")
+    admin("workspace", "create", "two words are one argument")
+    admin("key", "create", "--workspace", "two words are one argument")
+    status = json.loads(admin("secrets", "status", "--json").stdout)
+    assert status["plain"] == 0, status  # sealed: the key came from the credential
