@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from callrec.store import make_engine
+from callrec.store.copy import copy_database, nonempty_tables
 from callrec.store.schema import metadata, workspaces
 from callrec.store.secret_box import MASTER_KEY_VARIABLE
 from callrec.store.table_digest import TableDigest
@@ -109,6 +110,7 @@ def _answers(base_url: str, key: dict[str, Any]) -> list[Any]:
 
 
 @postgres_target
+@pytest.mark.timeout(400)  # about 30 CLI runs and two servers: 80 s on a loaded 2-core machine
 def test_copy_to_postgresql_loses_nothing_and_serves_the_same_answers(
     installation: tuple[str, dict[str, Any]], database_url: str
 ) -> None:
@@ -147,12 +149,14 @@ def test_copy_to_postgresql_loses_nothing_and_serves_the_same_answers(
 
 @postgres_target
 def test_a_target_with_rows_is_refused_and_left_as_it_was(
-    installation: tuple[str, dict[str, Any]], database_url: str
+    database_url: str, tmp_path: Path
 ) -> None:
-    source_url, _ = installation
+    source_url = f"sqlite:///{tmp_path / 'callrec.db'}"
+    run_cli(source_url, "db", "upgrade").ok()
+    run_cli(source_url, "workspace", "create", "acme").ok()
     run_cli(database_url, "db", "upgrade").ok()
     run_cli(database_url, "workspace", "create", "already-here").ok()
-    refused = _cli(source_url, "db", "copy", "--to", database_url)
+    refused = run_cli(source_url, "db", "copy", "--to", database_url)
     assert_one_line_error(refused, "not empty", "workspaces")
     listed = run_cli(database_url, "workspace", "list", "--json").json()
     assert [ws["name"] for ws in listed] == ["already-here"]
@@ -182,3 +186,36 @@ def test_the_digest_ignores_row_order_and_sees_any_change() -> None:
     true.add((True,))
     text.add(("1",))
     assert len({one.hexdigest, true.hexdigest, text.hexdigest}) == 3
+
+
+class _Interrupted(Exception):
+    pass
+
+
+@postgres_target
+def test_a_copy_that_fails_midway_leaves_the_target_empty_for_a_rerun(
+    database_url: str, tmp_path: Path
+) -> None:
+    source_url = f"sqlite:///{tmp_path / 'callrec.db'}"
+    run_cli(source_url, "db", "upgrade").ok()
+    run_cli(source_url, "workspace", "create", "acme").ok()
+    run_cli(source_url, "key", "create", "--workspace", "acme").ok()
+    source, target = make_engine(source_url), make_engine(database_url)
+    seen: list[tuple[str, int, int]] = []
+
+    def interrupt_at_api_keys(table: str, done: int, total: int) -> None:
+        seen.append((table, done, total))
+        if table == "api_keys":
+            raise _Interrupted
+
+    try:
+        with pytest.raises(_Interrupted):
+            copy_database(source, target, progress=interrupt_at_api_keys)
+        assert ("workspaces", 1, 1) in seen  # copied (and reported) before the failure
+        assert nonempty_tables(target) == []
+        report = copy_database(source, target)
+        assert report.verified
+        assert {c.table: c.target_rows for c in report.tables}["api_keys"] == 1
+    finally:
+        source.dispose()
+        target.dispose()
