@@ -167,6 +167,8 @@ def test_the_target_must_be_postgresql_and_the_source_sqlite(tmp_path: Path) -> 
     run_cli(source, "db", "upgrade").ok()
     other = f"sqlite:///{tmp_path / 'b.db'}"
     assert_one_line_error(run_cli(source, "db", "copy", "--to", other), "--to", "PostgreSQL")
+    unparseable = run_cli(source, "db", "copy", "--to", "not a url")
+    assert_one_line_error(unparseable, "--to: is not a database URL")
 
 
 def test_the_digest_ignores_row_order_and_sees_any_change() -> None:

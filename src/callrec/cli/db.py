@@ -14,6 +14,7 @@ from callrec.settings import Settings
 from callrec.store import make_engine
 from callrec.store.backup import backup_sqlite
 from callrec.store.copy import DEFAULT_BATCH_ROWS, CopyReport, copy_database
+from callrec.store.dialect import UnsupportedDatabase, normalise_url
 from callrec.store.migrate import current_revision
 from callrec.store.migrate import upgrade as upgrade_schema
 
@@ -61,6 +62,10 @@ def copy(
     The target is migrated first; every table is copied in one transaction and then counted
     and digested on both sides. Stop servers and workers first (docs/deploy.md).
     """
+    try:
+        to = normalise_url(to)
+    except UnsupportedDatabase as exc:
+        fail(f"--to: {exc}")
     with database() as source:
         target = make_engine(to)
         try:
