@@ -63,7 +63,7 @@ def copy(
     and digested on both sides. Stop servers and workers first (docs/deploy.md).
     """
     try:
-        to = normalise_url(to)
+        normalise_url(to)  # before anything opens: a bad URL names --to
     except UnsupportedDatabase as exc:
         fail(f"--to: {exc}")
     with database() as source:
