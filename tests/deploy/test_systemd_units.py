@@ -8,17 +8,20 @@ prints them, so the test fails on any line naming a unit under test.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import time
 from collections import defaultdict
 from pathlib import Path
 
+import httpx
 import pytest
 
 from callrec.settings import Settings
-from tests.cli.support import CALLREC, cli_env, run_cli
+from tests.cli.support import CALLREC, cli_env, free_port, run_cli
 from tests.deploy.support import DEPLOY
 
 UNITS = sorted((DEPLOY / "systemd").glob("*.service"))
@@ -180,3 +183,51 @@ def test_callrec_admin_hands_its_arguments_and_the_credential_to_callrec(tmp_pat
     admin("key", "create", "--workspace", "two words are one argument")
     status = json.loads(admin("secrets", "status", "--json").stdout)
     assert status["plain"] == 0, status  # sealed: the key came from the credential
+
+
+def test_the_serve_unit_command_serves_with_the_example_settings_and_credential(
+    tmp_path: Path,
+) -> None:
+    """ExecStart as written (on a free port), the example environment, the key as credential."""
+    unit = DEPLOY / "systemd" / "callrec.service"
+    found = directives(unit)
+    _, *args = shlex.split(found["ExecStart"][0])
+    port = free_port()
+    args[args.index("--port") + 1] = str(port)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLREC_")}
+    for line in (DEPLOY / "callrec.env.example").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name] = value
+    env["CALLREC_DATABASE_URL"] = f"sqlite:///{tmp_path / 'callrec.db'}"
+    credentials = tmp_path / "credentials"
+    credentials.mkdir()
+    (credentials / "master.key").write_text(run_cli("sqlite://", "secrets", "new-key").ok().stdout)
+    (credentials / "master.key").chmod(0o400)  # as systemd leaves a credential
+    (environment,) = found["Environment"]
+    name, _, value = environment.partition("=")
+    env[name] = value.replace("%d", str(credentials))
+    database, key_file = env["CALLREC_DATABASE_URL"], {name: env[name]}
+    run_cli(database, "db", "upgrade").ok()
+    run_cli(database, "workspace", "create", "acme").ok()
+    # A secret sealed under the credential: serve refuses to start unless it opens it.
+    run_cli(database, "key", "create", "--workspace", "acme", env=key_file).ok()
+    process = subprocess.Popen(
+        [CALLREC, *args], env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()
+            try:
+                ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "serve did not answer /readyz"
+                time.sleep(0.1)
+        assert ready.status_code == 200, ready.text
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert "Traceback" not in stderr, stderr
