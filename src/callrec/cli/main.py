@@ -17,6 +17,7 @@ from callrec.cli import (
     demo,
     fetch,
     ingest_sources,
+    numbers,
     purge,
     push,
     quarantine,
@@ -57,7 +58,7 @@ def root(
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.workspace_app, name="workspace")
 app.add_typer(accounts.key_app, name="key")
-app.add_typer(accounts.number_app, name="number")
+app.add_typer(numbers.app, name="number")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
 cdr.app.command("reprocess")(quarantine.reprocess)

@@ -114,6 +114,9 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.SYSTEM_ERROR: "unexpected error; the reason carries a request id for the operator",
     Status.PARAMETER_ERROR: "bad body: Content-Type, size, JSON, types, ranges, time formats, "
     "endTime not after strTime; the reason names the field",
+    Status.DATA_EXISTS: "data already exists (platform code, reserved; not answered today)",
+    Status.DATA_NOT_FOUND: "number API only: the number is not in the key's workspace, or its "
+    "appId differs (one reason for both)",
     Status.TIME_RANGE: "window longer than the limit (default 31 days) or beyond the look-back",
     Status.WORKSPACE_DISABLED: "the key's workspace is disabled",
     Status.KEY_DISABLED: "the API key is disabled",
