@@ -22,7 +22,16 @@ from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OP
 from callrec.api.readiness import ping_database, readiness
 from callrec.api.state import ServiceState
 from callrec.api.vendor.guard_setup import build_guard
-from callrec.api.vendor.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.vendor.numbers import EDIT_PATH, QUERY_PATH, edit_number, query_numbers
+from callrec.api.vendor.openapi import (
+    EDIT_DESCRIPTION,
+    EDIT_OPENAPI,
+    NUMBERS_DESCRIPTION,
+    NUMBERS_OPENAPI,
+    QUERY_PAGE_DESCRIPTION,
+    QUERY_PAGE_OPENAPI,
+    EnvelopeDoc,
+)
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
@@ -31,6 +40,7 @@ from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
+from callrec.store.greetings import GreetingStore
 from callrec.store.migrate import is_current
 from callrec.store.secret_box import box_from_env
 from callrec.store.secret_rotation import check_master_key
@@ -72,6 +82,8 @@ def create_app(
             Pipeline(engine),
             reader=reader,
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
+            greetings=GreetingStore(settings.files_dir),
+            clock=clock,
         )
         app.state.guard_redis = guard.redis
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
@@ -100,6 +112,26 @@ def create_app(
         responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
         openapi_extra=QUERY_PAGE_OPENAPI,
         tags=["number records"],
+    )
+    app.add_api_route(
+        QUERY_PATH,
+        query_numbers,
+        methods=["POST"],
+        summary="List the workspace's numbers",
+        description=NUMBERS_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=NUMBERS_OPENAPI,
+        tags=["numbers"],
+    )
+    app.add_api_route(
+        EDIT_PATH,
+        edit_number,
+        methods=["POST"],
+        summary="Configure one number: IP whitelist, interconnect address, prefix, voicemail",
+        description=EDIT_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=EDIT_OPENAPI,
+        tags=["numbers"],
     )
 
     app.add_api_route(

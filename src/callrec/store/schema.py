@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from callrec.store.dialect import byte_ordered_text
@@ -90,10 +91,10 @@ numbers = Table(
     Column("due_date", Date, nullable=True),
     Column("auto_renew", Boolean, nullable=False, default=False, server_default=false()),
     Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
-    Column("out_ip", String(50), nullable=False, default="", server_default=""),
-    Column("in_ip", String(50), nullable=False, default="", server_default=""),
-    Column("inbound_prefix", String(32), nullable=False, default="", server_default=""),
-    Column("remark", String(50), nullable=False, default="", server_default=""),
+    Column("out_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("in_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("inbound_prefix", String(32), nullable=False, default="", server_default=text("''")),
+    Column("remark", String(50), nullable=False, default="", server_default=text("''")),
     Column("enable_voicemail", Boolean, nullable=False, default=False, server_default=false()),
     # Opaque id of the greeting in the file store (store/greetings.py), new on every upload.
     Column("voicemail_file_id", String(64), nullable=True),

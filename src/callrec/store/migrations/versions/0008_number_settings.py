@@ -30,12 +30,18 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("disabled", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
-        batch_op.add_column(sa.Column("out_ip", sa.String(50), server_default="", nullable=False))
-        batch_op.add_column(sa.Column("in_ip", sa.String(50), server_default="", nullable=False))
         batch_op.add_column(
-            sa.Column("inbound_prefix", sa.String(32), server_default="", nullable=False)
+            sa.Column("out_ip", sa.String(50), server_default=sa.text("''"), nullable=False)
         )
-        batch_op.add_column(sa.Column("remark", sa.String(50), server_default="", nullable=False))
+        batch_op.add_column(
+            sa.Column("in_ip", sa.String(50), server_default=sa.text("''"), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("inbound_prefix", sa.String(32), server_default=sa.text("''"), nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("remark", sa.String(50), server_default=sa.text("''"), nullable=False)
+        )
         batch_op.add_column(
             sa.Column("enable_voicemail", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
