@@ -21,6 +21,9 @@ from callrec.api.ingest.freeswitch import ingest_freeswitch
 from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.readiness import ping_database, readiness
 from callrec.api.state import ServiceState
+from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
+from callrec.api.switch.numbers import NUMBER_PATH as SWITCH_NUMBER_PATH
+from callrec.api.switch.numbers import switch_greeting, switch_number
 from callrec.api.vendor.guard_setup import build_guard
 from callrec.api.vendor.numbers import EDIT_PATH, QUERY_PATH, edit_number, query_numbers
 from callrec.api.vendor.openapi import (
@@ -134,6 +137,20 @@ def create_app(
         tags=["numbers"],
     )
 
+    app.add_api_route(
+        SWITCH_NUMBER_PATH,
+        switch_number,
+        methods=["GET"],
+        summary="Routing facts for an incoming call to a number (Bearer: ingest source token)",
+        tags=["switch"],
+    )
+    app.add_api_route(
+        SWITCH_GREETING_PATH,
+        switch_greeting,
+        methods=["GET"],
+        summary="A number's voicemail greeting, as uploaded (Bearer: ingest source token)",
+        tags=["switch"],
+    )
     app.add_api_route(
         INGEST_FREESWITCH_PATH,
         ingest_freeswitch,

@@ -21,6 +21,7 @@ from callrec.store.errors import InvalidValue
 MAX_GREETING_BYTES = 5 * 1024 * 1024
 # The audio types the vendor accepts, by extension, each checked against the content.
 GREETING_EXTENSIONS = ("mp3", "wav", "m4a")
+AUDIO_TYPES = {"mp3": "audio/mpeg", "wav": "audio/wav", "m4a": "audio/mp4"}
 MAX_FILE_NAME = 255  # numbers.voicemail_file_name
 _FILE_ID = re.compile(r"[0-9a-f]{32}")
 

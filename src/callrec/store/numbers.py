@@ -410,6 +410,14 @@ def number_settings(conn: Connection, number: str) -> NumberSettings | None:
     return None if row is None else _settings(row)
 
 
+def greeting_file_name(conn: Connection, file_id: str) -> str | None:
+    """The name a stored greeting was uploaded as; None when no number refers to it."""
+    found: str | None = conn.execute(
+        select(numbers.c.voicemail_file_name).where(numbers.c.voicemail_file_id == file_id)
+    ).scalar()
+    return found
+
+
 def get_number(engine: Engine, number: str) -> NumberSettings:
     digits = normalise_digits(number)
     with engine.connect() as conn:
