@@ -24,6 +24,7 @@ from callrec.cli import (
     query,
     rating,
     records,
+    remote_numbers,
     secrets,
     serve,
     summary,
@@ -72,6 +73,8 @@ app.command("rerate")(rating.rerate)
 app.command("purge")(purge.purge)
 app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
+app.command("numbers")(remote_numbers.numbers)
+app.command("number-edit")(remote_numbers.number_edit)
 app.command("summary")(summary.summary)
 app.add_typer(push.app, name="push")
 app.add_typer(secrets.app, name="secrets")

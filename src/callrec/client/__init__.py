@@ -36,6 +36,7 @@ from callrec.client._errors import (
     WorkspaceDisabledError,
 )
 from callrec.client._models import Page, Record
+from callrec.client._numbers import NumberInfo, NumberPage
 from callrec.client._retry import NO_RETRIES, RetryPolicy, is_retryable
 from callrec.client._seen import Checkpoint
 from callrec.client._summary import GROUPINGS, Grouping, Summary, SummaryLine, Totals, summarize
@@ -62,6 +63,8 @@ __all__ = [
     "IpNotWhitelistedError",
     "IpRestrictedError",
     "KeyDisabledError",
+    "NumberInfo",
+    "NumberPage",
     "Page",
     "ParameterError",
     "RateLimitedError",
