@@ -24,6 +24,7 @@ from callrec.api.state import ServiceState
 from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
 from callrec.api.switch.numbers import NUMBER_PATH as SWITCH_NUMBER_PATH
 from callrec.api.switch.numbers import switch_greeting, switch_number
+from callrec.api.switch.openapi import SWITCH_GREETING_OPENAPI, SWITCH_NUMBER_OPENAPI
 from callrec.api.vendor.guard_setup import build_guard
 from callrec.api.vendor.numbers import EDIT_PATH, QUERY_PATH, edit_number, query_numbers
 from callrec.api.vendor.openapi import (
@@ -142,6 +143,7 @@ def create_app(
         switch_number,
         methods=["GET"],
         summary="Routing facts for an incoming call to a number (Bearer: ingest source token)",
+        openapi_extra=SWITCH_NUMBER_OPENAPI,
         tags=["switch"],
     )
     app.add_api_route(
@@ -149,6 +151,7 @@ def create_app(
         switch_greeting,
         methods=["GET"],
         summary="A number's voicemail greeting, as uploaded (Bearer: ingest source token)",
+        openapi_extra=SWITCH_GREETING_OPENAPI,
         tags=["switch"],
     )
     app.add_api_route(
