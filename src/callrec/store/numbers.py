@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,7 +22,7 @@ from callrec.phone import NumberFormatError, normalise_number
 from callrec.store.dialect import is_sqlite
 from callrec.store.errors import InvalidValue, NotFound
 from callrec.store.greetings import GreetingStore, decode_greeting
-from callrec.store.schema import numbers, workspaces
+from callrec.store.schema import ingest_sources, numbers, workspaces
 from callrec.wire.numbers import UNCHANGED, NumberEditBody, Unchanged
 
 # state, as the vendor's number API spells it
@@ -408,6 +409,45 @@ def list_number_settings(engine: Engine, workspace: str | None = None) -> list[N
 def number_settings(conn: Connection, number: str) -> NumberSettings | None:
     row = conn.execute(_settings_query().where(numbers.c.number == number)).one_or_none()
     return None if row is None else _settings(row)
+
+
+# A switch's lookup, per call set-up: the ingest source a token's digest names and the called
+# number, in one statement on the driver (the API's readers run it on the event loop).
+ROUTING_SQL = (
+    "SELECT s.name, s.enabled, n.number, n.workspace_id, w.name, w.time_zone, n.app_id, n.type, "
+    "n.due_date, n.auto_renew, n.disabled, n.out_ip, n.in_ip, n.inbound_prefix, n.remark, "
+    "n.enable_voicemail, n.voicemail_file_id, n.voicemail_file_name, n.voicemail_max_hangup "
+    f"FROM {ingest_sources.name} s LEFT JOIN {numbers.name} n ON n.number = ? "
+    f"LEFT JOIN {workspaces.name} w ON w.id = n.workspace_id "
+    "WHERE s.secret_sha256 = ?"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingLookup:
+    """ROUTING_SQL's answer: no source (unknown token), a source (enabled or not), and the
+    number when it is in the inventory."""
+
+    source_name: str | None
+    source_enabled: bool
+    number: NumberSettings | None
+
+
+def routing_from_rows(rows: Sequence[Sequence[Any]]) -> RoutingLookup:
+    if not rows:
+        return RoutingLookup(None, False, None)
+    (source, enabled, number, workspace_id, workspace, zone, app_id, kind, due, renew,
+     disabled, out_ip, in_ip, prefix, remark, voicemail, file_id, file_name,
+     hangup) = rows[0]  # fmt: skip
+    if number is None:
+        return RoutingLookup(source, bool(enabled), None)
+    # SQLite's driver hands back the ISO text SQLAlchemy stored; psycopg a date.
+    due_date = date.fromisoformat(due) if isinstance(due, str) else due
+    found = NumberSettings(
+        number, workspace_id, workspace, zone, app_id, kind, due_date, bool(renew),
+        bool(disabled), out_ip, in_ip, prefix, remark, bool(voicemail), file_id, file_name, hangup,
+    )  # fmt: skip
+    return RoutingLookup(source, bool(enabled), found)
 
 
 def greeting_file_name(conn: Connection, file_id: str) -> str | None:
