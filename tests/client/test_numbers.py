@@ -3,10 +3,18 @@ greetings, ``-24`` as ``DataNotFoundError``, and the body signature on the right
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy.engine import Engine
 
-from callrec.client import Client, DataNotFoundError, NumberInfo, ParameterError
+from callrec.client import (
+    AsyncClient,
+    Client,
+    DataNotFoundError,
+    NumberInfo,
+    ParameterError,
+)
 from callrec.store import accounts
 from tests.api.number_support import add, mp3
 from tests.conftest import Tenant
@@ -77,3 +85,17 @@ def test_keys_that_require_a_body_signature_can_use_the_number_api(
     with _client(server, tenant) as client:
         client.edit_number("915027021995", "app-1", False, remark="signed")
         assert [n.remark for n in client.iter_numbers()] == ["signed"]
+
+
+def test_the_async_client_has_the_same_number_methods(
+    engine: Engine, tenant: Tenant, server: RunningServer
+) -> None:
+    for n in range(3):
+        add(engine, tenant, f"91502702199{n}")
+
+    async def run() -> list[str]:
+        async with AsyncClient(tenant.api_key, tenant.secret, base_url=server.base_url) as client:
+            await client.edit_number("915027021991", "app-1", False, remark="async")
+            return [f"{n.number}:{n.remark}" async for n in client.iter_numbers(size=2)]
+
+    assert asyncio.run(run()) == ["915027021990:", "915027021991:async", "915027021992:"]
