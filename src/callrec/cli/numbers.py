@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import TypeVar
 
 import typer
@@ -42,10 +43,12 @@ def _run(action: Callable[[Engine], T]) -> T:
 def _rental(
     due_date: str | None, auto_renew: bool | None, disable: bool | None
 ) -> inventory.Rental:
-    with _flags_named():
-        due: object = UNCHANGED if due_date is None else inventory.parse_due_date(due_date)
+    due: date | Unchanged | None = UNCHANGED
+    if due_date is not None:
+        with _flags_named():
+            due = inventory.parse_due_date(due_date)
     return inventory.Rental(
-        due_date=due,  # type: ignore[arg-type]
+        due_date=due,
         auto_renew=UNCHANGED if auto_renew is None else auto_renew,
         disabled=UNCHANGED if disable is None else disable,
     )
