@@ -18,12 +18,14 @@ from callrec.cli import (
     demo,
     fetch,
     ingest_sources,
+    numbers,
     purge,
     push,
     quarantine,
     query,
     rating,
     records,
+    remote_numbers,
     secrets,
     serve,
     summary,
@@ -71,7 +73,7 @@ def root(
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.workspace_app, name="workspace")
 app.add_typer(accounts.key_app, name="key")
-app.add_typer(accounts.number_app, name="number")
+app.add_typer(numbers.app, name="number")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
 cdr.app.command("reprocess")(quarantine.reprocess)
@@ -85,6 +87,8 @@ app.command("rerate")(rating.rerate)
 app.command("purge")(purge.purge)
 app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
+app.command("numbers")(remote_numbers.numbers)
+app.command("number-edit")(remote_numbers.number_edit)
 app.command("summary")(summary.summary)
 app.add_typer(push.app, name="push")
 app.add_typer(secrets.app, name="secrets")
