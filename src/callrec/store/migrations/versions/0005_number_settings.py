@@ -4,7 +4,7 @@ The fields the vendor's number API (``/v3/number/queryPage``, ``/v3/number/edit`
 edits. Existing numbers get no due date (they never expire), auto-renew off, enabled, empty
 routing fields and voicemail off.
 
-Revision ID: 0008
+Revision ID: 0005
 Revises: 0004
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
