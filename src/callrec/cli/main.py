@@ -28,7 +28,7 @@ from callrec.cli import (
     summary,
 )
 from callrec.cli.common import CliError, err
-from callrec.settings import SettingsError
+from callrec.settings import BY_VARIABLE, SettingsError
 from callrec.store.errors import StoreError
 
 app = typer.Typer(
@@ -46,7 +46,8 @@ def root(
         None,
         "--database-url",
         envvar="CALLREC_DATABASE_URL",
-        help="Database URL (default sqlite:///callrec.db).",
+        help=f"Database URL (default {BY_VARIABLE['CALLREC_DATABASE_URL'].default}); also a "
+        "`serve` flag.",
         show_envvar=True,
     ),
 ) -> None:
