@@ -319,6 +319,7 @@ def import_cdrs(
         report = _import(pipeline, source_format, file, zone, options, batch_size, resume, workers)
         if resume is not None:
             resume.finish()
+    report.name_time_zone_parameter("--tz")
     if as_json:
         print_json(report.as_json())
     else:
