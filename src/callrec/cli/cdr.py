@@ -27,7 +27,9 @@ from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read
 from callrec.ingest.sources.tabular import read_csv
 
 app = typer.Typer(
-    help="Raw CDRs: import them, and the quarantine of unrouted ones.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Raw CDRs: import them, and the quarantine of unrouted ones.",
+    no_args_is_help=True,
 )
 MAX_REJECTIONS_SHOWN = 20
 

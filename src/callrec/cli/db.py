@@ -8,7 +8,7 @@ from callrec.cli.common import database, out
 from callrec.store.migrate import current_revision
 from callrec.store.migrate import upgrade as upgrade_schema
 
-app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Database schema.", no_args_is_help=True)
 
 
 @app.command("upgrade")

@@ -32,6 +32,7 @@ from callrec.settings import BY_VARIABLE, SettingsError
 from callrec.store.errors import StoreError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="callrec",
     help="Call detail records: store, rate and serve them through the queryPage API.",
     no_args_is_help=True,
