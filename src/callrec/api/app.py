@@ -7,8 +7,10 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
@@ -19,6 +21,7 @@ from callrec.api.ingest.cdrs import ingest_cdrs
 from callrec.api.ingest.freeswitch import PATH as INGEST_FREESWITCH_PATH
 from callrec.api.ingest.freeswitch import ingest_freeswitch
 from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
+from callrec.api.ingest.openapi import SECURITY_SCHEMES as INGEST_SECURITY_SCHEMES
 from callrec.api.readiness import ping_database, readiness
 from callrec.api.state import ServiceState
 from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
@@ -36,6 +39,7 @@ from callrec.api.vendor.openapi import (
     QUERY_PAGE_OPENAPI,
     EnvelopeDoc,
 )
+from callrec.api.vendor.openapi import SECURITY_SCHEMES as VENDOR_SECURITY_SCHEMES
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
@@ -100,7 +104,9 @@ def create_app(
             await reader.close()
             database.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's and ReDoc's assets from its package, not a CDN, so
+    # /docs works on a server without internet.
+    app = FastAPIOffline(
         title="callrec",
         version=__version__,
         description="Call detail records through the vendor-compatible number-record API.",
@@ -171,6 +177,8 @@ def create_app(
         tags=["ingest"],
     )
 
+    _add_security_schemes(app, {**VENDOR_SECURITY_SCHEMES, **INGEST_SECURITY_SCHEMES})
+
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     async def healthz(request: Request) -> JSONResponse:
         state: ServiceState = request.app.state.callrec
@@ -194,6 +202,19 @@ def create_app(
         return JSONResponse(report, status_code=status)
 
     return app
+
+
+def _add_security_schemes(app: FastAPI, schemes: dict[str, Any]) -> None:
+    """FastAPI lists only the schemes of its own security dependencies; ours are hand-made."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {})["securitySchemes"] = schemes
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

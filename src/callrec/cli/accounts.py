@@ -13,8 +13,10 @@ from callrec.cli.common import database, out, print_json
 from callrec.store import accounts
 from callrec.wire.times import datetime_from_micros
 
-workspace_app = typer.Typer(help="Workspaces (tenants).", no_args_is_help=True)
-key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+workspace_app = typer.Typer(
+    rich_markup_mode=None, help="Workspaces (tenants).", no_args_is_help=True
+)
+key_app = typer.Typer(rich_markup_mode=None, help="API keys.", no_args_is_help=True)
 
 T = TypeVar("T")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")

@@ -31,10 +31,11 @@ from callrec.cli import (
     summary,
 )
 from callrec.cli.common import CliError, err, out
-from callrec.settings import SettingsError
+from callrec.settings import BY_VARIABLE, SettingsError
 from callrec.store.errors import StoreError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="callrec",
     help="Call detail records: store, rate and serve them through the queryPage API.",
     no_args_is_help=True,
@@ -55,7 +56,8 @@ def root(
         None,
         "--database-url",
         envvar="CALLREC_DATABASE_URL",
-        help="Database URL (default sqlite:///callrec.db).",
+        help=f"Database URL (default {BY_VARIABLE['CALLREC_DATABASE_URL'].default}); also a "
+        "`serve` flag.",
         show_envvar=True,
     ),
     version: bool = typer.Option(

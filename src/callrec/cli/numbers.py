@@ -18,7 +18,7 @@ from callrec.store import numbers as inventory
 from callrec.store.errors import InvalidValue
 from callrec.wire.numbers import UNCHANGED, Unchanged
 
-app = typer.Typer(help="The numbers inventory.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="The numbers inventory.", no_args_is_help=True)
 
 T = TypeVar("T")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")

@@ -55,8 +55,8 @@ class AsyncClient:
     ) -> None:
         if max_window_days < 1:
             raise ValueError("max_window_days must be at least 1")
-        self._credentials = resolve_credentials(api_key, api_secret)
         self.base_url = resolve_base_url(base_url)
+        self._credentials = resolve_credentials(api_key, api_secret)
         self.max_window_days = max_window_days
         self.retry = retry or RetryPolicy()
         self._signing_clock = SigningClock(clock)

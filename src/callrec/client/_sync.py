@@ -38,7 +38,7 @@ class Client:
     """Queries the number-record API of callrec or of any server speaking the same contract.
 
     ``api_key``/``api_secret`` default to ``CALLREC_API_KEY``/``CALLREC_API_SECRET``, and
-    ``base_url`` to ``CALLREC_BASE_URL``, then to the vendor's ``https://api.laaffic.com``.
+    ``base_url`` to ``CALLREC_BASE_URL`` (no default: ``BaseUrlMissing`` without one).
     ``max_window_days`` is the server's longest window: ``iter_records`` and ``count`` split
     longer ones. ``transport``, ``clock`` and ``sleep`` are there for tests and special setups.
     """
@@ -58,8 +58,8 @@ class Client:
     ) -> None:
         if max_window_days < 1:
             raise ValueError("max_window_days must be at least 1")
-        self._credentials = resolve_credentials(api_key, api_secret)
         self.base_url = resolve_base_url(base_url)
+        self._credentials = resolve_credentials(api_key, api_secret)
         self.max_window_days = max_window_days
         self.retry = retry or RetryPolicy()
         self._signing_clock = SigningClock(clock)

@@ -304,8 +304,21 @@ def add_number(
                 )
             )
     except IntegrityError as exc:
-        raise AlreadyExists(f"number {digits} is already in the inventory") from exc
+        # Name the owner: an operator sees only the workspaces of the CLI in front of them.
+        owner = _number_owner_name(engine, digits)
+        where = f" of workspace {owner!r}" if owner else ""
+        raise AlreadyExists(f"number {digits} is already in the inventory{where}") from exc
     return Number(digits, ws.name, app_id, number_type)
+
+
+def _number_owner_name(engine: Engine, digits: str) -> str | None:
+    query = (
+        select(workspaces.c.name)
+        .join(numbers, numbers.c.workspace_id == workspaces.c.id)
+        .where(numbers.c.number == digits)
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one_or_none()
 
 
 def list_numbers(engine: Engine, workspace: str | None = None) -> list[Number]:

@@ -106,11 +106,18 @@ def _recount(engine: Engine, workspace_id: int, before_us: int) -> None:
         )
 
 
-def purge(engine: Engine, before_us: int) -> PurgeReport:
+def purge(engine: Engine, before_us: int, workspace_id: int | None = None) -> PurgeReport:
+    """Every workspace's records before the cut, or only ``workspace_id``'s.
+
+    Partitions hold every workspace's calls, so they are dropped only by a purge of all.
+    """
     report = PurgeReport()
-    _drop_partitions(engine, before_us, report)
-    with engine.connect() as conn:
-        workspace_ids = list(conn.execute(select(workspaces.c.id)).scalars())
+    if workspace_id is not None:
+        workspace_ids = [workspace_id]
+    else:
+        _drop_partitions(engine, before_us, report)
+        with engine.connect() as conn:
+            workspace_ids = list(conn.execute(select(workspaces.c.id)).scalars())
     for workspace_id in workspace_ids:
         report.records += _delete_in_chunks(engine, workspace_id, before_us)
         _forget_callids(engine, workspace_id, before_us)

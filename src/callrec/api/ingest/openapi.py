@@ -63,14 +63,22 @@ def _responses(what_is_unreadable: str) -> dict[str, Any]:
     }
 
 
-def authorization_header(form: str) -> dict[str, Any]:
-    return {
-        "name": "Authorization",
-        "in": "header",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": f"The ingest source's credentials: {form}",
-    }
+# The credentials are security schemes (OpenAPI ignores a header parameter named
+# Authorization); api/app.py adds SECURITY_SCHEMES to the document's components.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "ingestBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "POST /ingest/freeswitch: the ingest source's name and password "
+        "(`callrec ingest-source create`)",
+    },
+    "ingestBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "POST /ingest/cdrs: the ingest source's token "
+        "(`callrec ingest-source create`)",
+    },
+}
 
 
 # Items are not constrained here: each is checked on its own and a bad one is reported in
@@ -90,8 +98,8 @@ _BATCH_SCHEMA: dict[str, Any] = {
 }
 
 INGEST_CDRS_OPENAPI: dict[str, Any] = {
+    "security": [{"ingestBearer": []}],
     "parameters": [
-        authorization_header("Bearer <ingest source token>"),
         {
             "name": "tz",
             "in": "query",
@@ -111,7 +119,7 @@ INGEST_CDRS_OPENAPI: dict[str, Any] = {
 }  # fmt: skip
 
 INGEST_FREESWITCH_OPENAPI: dict[str, Any] = {
-    "parameters": [authorization_header("Basic base64(<ingest source name>:<password>)")],
+    "security": [{"ingestBasic": []}],
     "requestBody": {
         "required": True,
         "content": {

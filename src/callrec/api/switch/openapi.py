@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callrec.api.ingest.openapi import authorization_header, error_answer
+from callrec.api.ingest.openapi import error_answer
 
 _NULLABLE_TEXT: dict[str, Any] = {"type": ["string", "null"]}
 
@@ -28,7 +28,8 @@ _ROUTING_SCHEMA: dict[str, Any] = {
     ],
 }  # fmt: skip
 
-_BEARER = authorization_header("Bearer <ingest source token>")
+# The ingest source's token: the ingestBearer security scheme (api/ingest/openapi.py).
+_BEARER_SECURITY: list[dict[str, list[str]]] = [{"ingestBearer": []}]
 
 
 def _path(name: str, pattern: str, description: str) -> dict[str, Any]:
@@ -49,8 +50,8 @@ _REFUSALS: dict[str, Any] = {
 }
 
 SWITCH_NUMBER_OPENAPI: dict[str, Any] = {
+    "security": _BEARER_SECURITY,
     "parameters": [
-        _BEARER,
         _path("number", r"^\+?[1-9][0-9]{2,14}$", "The called number, E.164 (digits, optional +)"),
     ],
     "responses": {
@@ -64,7 +65,8 @@ SWITCH_NUMBER_OPENAPI: dict[str, Any] = {
 }
 
 SWITCH_GREETING_OPENAPI: dict[str, Any] = {
-    "parameters": [_BEARER, _path("file_id", "^[0-9a-f]{32}$", "The greetingUrl's last segment")],
+    "security": _BEARER_SECURITY,
+    "parameters": [_path("file_id", "^[0-9a-f]{32}$", "The greetingUrl's last segment")],
     "responses": {
         "200": {
             "description": "The greeting as uploaded",

@@ -191,7 +191,18 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     return resolved
 
 
+SECURITY_SCHEMES: dict[str, Any] = {
+    "vendorSign": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Api-Key",
+        "description": "The API key, with two more headers: Timestamp (Unix seconds) and "
+        "Sign = md5(ApiKey + ApiSecret + Timestamp), lowercase hex (docs/api.md)",
+    },
+}
+
 QUERY_PAGE_OPENAPI: dict[str, Any] = {
+    "security": [{"vendorSign": []}],
     "parameters": _HEADER_PARAMETERS,
     "requestBody": {
         "required": True,
