@@ -17,6 +17,8 @@ from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
+from callrec.store.rollups import HOUR_US, Facts, add_facts, facts_from_row
+from callrec.store.rollups import apply as apply_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
 from callrec.wire.records import STORED_COLUMNS
@@ -24,7 +26,6 @@ from callrec.wire.times import now_micros
 
 c = call_records.c
 counts = call_counts.c
-HOUR_US = 3_600_000_000
 ids = call_record_ids.c
 ID_COLUMNS = ("workspace_id", "callid", "start_us", "stored_us")
 _same_record = and_(
@@ -89,6 +90,13 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
+def _facts(r: CallRecord) -> Facts:
+    return Facts(
+        r.start_us, r.country, r.call_source, r.number, r.currency, r.call_duration,
+        r.charged_duration, to_micros(r.pay), _optional_micros(r.settle_pay),
+    )  # fmt: skip
+
+
 def claim_callids(
     conn: Connection, workspace_id: int, new: dict[str, CallRecord], stored_us: int
 ) -> list[str]:
@@ -136,6 +144,7 @@ def insert_records(
             [record_row(workspace_id, new[callid], stored_us) for callid in ours],
         )
         add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
+        apply_rollups(conn, workspace_id, add_facts({}, (_facts(new[callid]) for callid in ours)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
@@ -293,7 +302,7 @@ def stored_content(
 
 RERATE_COLUMNS = (
     c.callid, c.start_us, c.number, c.called, c.call_source, c.call_duration, c.rating_status,
-    c.pay_micros, c.charged_duration, c.charged_period, c.customer_rate, c.currency,
+    c.country, c.pay_micros, c.charged_duration, c.charged_period, c.customer_rate, c.currency,
     c.quote_exchange, c.settle_rate_micros, c.settle_pay_micros,
 )  # fmt: skip
 
@@ -346,12 +355,28 @@ def bump_records_revision(conn: Connection, workspace_id: int) -> None:
 
 
 def update_pricing(
-    conn: Connection, workspace_id: int, updates: Sequence[tuple[int, str, Pricing]]
+    conn: Connection, workspace_id: int, updates: Sequence[tuple[Row[Any], Pricing]]
 ) -> None:
-    """Re-price records identified by their page-order key (start_us, callid)."""
+    """Re-price records read by ``reratable_chunk``; their rollups follow in the same
+    transaction (the old contribution out, the new one in)."""
     if not updates:
         return
     bump_records_revision(conn, workspace_id)
+    deltas = add_facts({}, (facts_from_row(row) for row, _pricing in updates), sign=-1)
+    add_facts(
+        deltas,
+        (
+            facts_from_row(
+                row,
+                currency=pricing.currency,
+                charged_duration=pricing.charged_duration,
+                pay_micros=to_micros(pricing.pay),
+                settle_pay_micros=_optional_micros(pricing.settle_pay),
+            )
+            for row, pricing in updates
+        ),
+    )
+    apply_rollups(conn, workspace_id, deltas)
     statement = (
         update(call_records)
         .where(
@@ -359,13 +384,13 @@ def update_pricing(
             c.start_us == bindparam("b_start_us"),
             c.callid == bindparam("b_callid"),
         )
-        .values({k: bindparam(k) for k in _pricing_values(updates[0][2])})
+        .values({k: bindparam(k) for k in _pricing_values(updates[0][1])})
     )
     conn.execute(
         statement,
         [
-            {"b_start_us": start_us, "b_callid": callid, **_pricing_values(pricing)}
-            for start_us, callid, pricing in updates
+            {"b_start_us": row.start_us, "b_callid": row.callid, **_pricing_values(pricing)}
+            for row, pricing in updates
         ],
     )
 

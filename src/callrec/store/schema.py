@@ -155,6 +155,30 @@ call_counts = Table(
     sqlite_with_rowid=False,
 )
 
+call_rollups = Table(
+    "call_rollups",
+    metadata,
+    # Per workspace, UTC hour of start and the dimensions the overview breaks down by: sums
+    # kept in the transactions that store, rerate and purge records (callrec.store.rollups),
+    # so a window's stats read hours of rollups instead of the window's records.
+    Column("workspace_id", Integer, nullable=False),
+    Column("hour_us", BigInteger, nullable=False),
+    Column("country", String(64), nullable=False),  # "" when the record has none
+    Column("call_source", SmallInteger, nullable=False),
+    Column("number", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),  # the record's, USD when it has none
+    Column("attempts", BigInteger, nullable=False),
+    Column("answered", BigInteger, nullable=False),  # talk time above zero
+    Column("talk_seconds", BigInteger, nullable=False),
+    Column("charged_seconds", BigInteger, nullable=False),
+    Column("pay_micros", BigInteger, nullable=False),
+    # USD amounts (SettlePay, or pay itself in USD), and how many records lack theirs.
+    Column("settle_micros", BigInteger, nullable=False),
+    Column("settle_missing", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "hour_us", "country", "call_source", "number", "currency"),
+    sqlite_with_rowid=False,
+)
+
 rate_deck = Table(
     "rate_deck",
     metadata,
