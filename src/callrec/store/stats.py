@@ -149,7 +149,7 @@ def _boundaries(start_us: int, end_us: int, series: Series, zone: ZoneInfo) -> l
     hour = _floor_hour(start_us)
     while hour < end_us:
         offset = datetime_from_micros(hour).astimezone(zone).utcoffset() or timedelta()
-        moment = hour + (int(offset.total_seconds()) * 1_000_000) % HOUR_US
+        moment = hour + (-int(offset.total_seconds()) * 1_000_000) % HOUR_US
         if start_us < moment < end_us:
             found.append(moment)
         hour += HOUR_US
@@ -160,7 +160,7 @@ def _label(start_us: int, series: Series, zone: ZoneInfo) -> str:
     local = datetime_from_micros(start_us).astimezone(zone)
     if series == "day":
         return date(local.year, local.month, local.day).isoformat()
-    return local.isoformat(timespec="minutes")
+    return local.replace(minute=0, second=0, microsecond=0).isoformat(timespec="minutes")
 
 
 _SUM_COLUMNS = tuple(func.sum(getattr(r, name)) for name in SUMS)
