@@ -125,6 +125,11 @@ call_records = Table(
     # callid uniqueness lives in call_record_ids: a partitioned table cannot enforce a unique
     # key that leaves out the partition key.
     PrimaryKeyConstraint("workspace_id", "start_us", "callid"),
+    # The records search's indexed filters (callrec.store.record_search): one number's or one
+    # direction's calls of a window, already in page order. On PostgreSQL an index on the
+    # partitioned table is created on every partition, present and future.
+    Index("ix_call_records_number", "workspace_id", "number", "start_us", "callid"),
+    Index("ix_call_records_direction", "workspace_id", "call_source", "start_us", "callid"),
     sqlite_with_rowid=False,
     postgresql_partition_by="RANGE (start_us)",
 )
@@ -177,6 +182,16 @@ call_rollups = Table(
     Column("settle_missing", BigInteger, nullable=False),
     PrimaryKeyConstraint("workspace_id", "hour_us", "country", "call_source", "number", "currency"),
     sqlite_with_rowid=False,
+)
+
+service_keys = Table(
+    "service_keys",
+    metadata,
+    # Random keys the service makes for itself, shared by all its processes: "records_cursor"
+    # signs the records search's cursors (callrec.store.record_cursor).
+    Column("name", String(32), primary_key=True),
+    Column("key_hex", String(128), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
 )
 
 rate_deck = Table(
