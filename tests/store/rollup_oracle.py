@@ -16,21 +16,39 @@ from tests.helpers import make_record
 
 HOUR = 3_600_000_000
 
-GROUPED = text(
-    """
-    SELECT workspace_id, start_us - ((start_us % 3600000000) + 3600000000) % 3600000000,
-        COALESCE(country, ''), call_source, number, COALESCE(currency, 'USD'),
+_VALUES = {
+    "all": "''",
+    "country": "COALESCE(country, '')",
+    "number": "number",
+    "source": "CAST(call_source AS VARCHAR(8))",
+}
+_GROUPED = """
+    SELECT workspace_id, '{grain}', '{dimension}',
+        start_us - ((start_us % {length}) + {length}) % {length}, {value},
+        COALESCE(currency, 'USD'),
         COUNT(*), SUM(CASE WHEN call_duration > 0 THEN 1 ELSE 0 END), SUM(call_duration),
         SUM(charged_duration), SUM(pay_micros),
         SUM(CASE WHEN COALESCE(currency, 'USD') = 'USD' THEN pay_micros
                  ELSE COALESCE(settle_pay_micros, 0) END),
         SUM(CASE WHEN COALESCE(currency, 'USD') <> 'USD' AND settle_pay_micros IS NULL
                  THEN 1 ELSE 0 END)
-    FROM call_records GROUP BY 1, 2, 3, 4, 5, 6
-    """
-)
+    FROM call_records GROUP BY workspace_id, 4{by_value}, 6
+"""
+GROUPED = [
+    text(
+        _GROUPED.format(
+            grain=grain,
+            dimension=dimension,
+            length=length,
+            value=value,
+            by_value="" if dimension == "all" else ", 5",
+        )
+    )
+    for grain, length in (("h", HOUR), ("d", 24 * HOUR))
+    for dimension, value in _VALUES.items()
+]
 STORED = text(
-    "SELECT workspace_id, hour_us, country, call_source, number, currency, attempts, answered, "
+    "SELECT workspace_id, grain, dimension, period_us, value, currency, attempts, answered, "
     "talk_seconds, charged_seconds, pay_micros, settle_micros, settle_missing FROM call_rollups"
 )
 
@@ -43,7 +61,7 @@ def rows_as_set(conn: Connection, query: Any) -> set[tuple[int | str, ...]]:
 
 def assert_rollups_match_records(engine: Engine) -> None:
     with engine.connect() as conn:
-        expected = rows_as_set(conn, GROUPED)
+        expected = set().union(*(rows_as_set(conn, query) for query in GROUPED))
         stored = rows_as_set(conn, STORED)
     assert stored == expected, (
         f"missing {sorted(expected - stored)[:5]}, extra {sorted(stored - expected)[:5]}"

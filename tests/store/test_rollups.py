@@ -120,7 +120,7 @@ def test_the_oracle_notices_a_wrong_rollup(engine: Engine) -> None:
         insert_records(
             conn, workspace.id, list(random_records(random.Random(4), "x", 5, BASE, HOUR))
         )
-        conn.execute(delete(call_rollups).where(call_rollups.c.country == "India"))
+        conn.execute(delete(call_rollups).where(call_rollups.c.value == "India"))
         conn.execute(text("UPDATE call_rollups SET pay_micros = pay_micros + 1"))
     with pytest.raises(AssertionError):
         assert_rollups_match_records(engine)

@@ -1,9 +1,13 @@
-"""Hourly rollups of call records, kept exact in the transactions that change the records.
+"""Rollups of call records per hour and per day, kept exact in the transactions that change
+the records.
 
-One row per workspace, UTC hour of start, country, direction, number and currency holds
-the sums a window's stats need (callrec.store.stats). Storing adds a record's contribution,
-rerating swaps its old contribution for the new one, purging takes it away; a row whose
-attempts fall to zero is deleted, so the rollups always equal a GROUP BY over the records.
+A record counts in eight rows: its UTC hour and its UTC day (the grains), each along one
+dimension: "all", its country, its number, its direction ("source"), always per currency.
+One dimension at a time, not their cross product: a 31-day breakdown by number then reads
+31 x numbers rows, however many calls and countries there are. Storing adds a record's
+contribution, rerating swaps its old contribution for the new one, purging takes it away; a
+row whose attempts fall to zero is deleted, so the rollups always equal a GROUP BY over the
+records (tests/store/test_rollups.py).
 """
 
 from __future__ import annotations
@@ -17,19 +21,22 @@ from callrec.store.dialect import positional_placeholder
 from callrec.store.schema import call_rollups
 
 HOUR_US = 3_600_000_000
+DAY_US = 24 * HOUR_US
+GRAINS = {"h": HOUR_US, "d": DAY_US}
+DIMENSIONS = ("all", "country", "number", "source")
 USD = "USD"
 SUMS = (
     "attempts", "answered", "talk_seconds", "charged_seconds", "pay_micros", "settle_micros",
     "settle_missing",
 )  # fmt: skip
-KEYS = ("workspace_id", "hour_us", "country", "call_source", "number", "currency")
+KEYS = ("workspace_id", "grain", "dimension", "period_us", "value", "currency")
 
 
 class RollupKey(NamedTuple):
-    hour_us: int
-    country: str
-    call_source: int
-    number: str
+    grain: str
+    dimension: str
+    period_us: int
+    value: str
     currency: str
 
 
@@ -52,14 +59,23 @@ def quote_currency(currency: str | None) -> str:
     return currency or USD
 
 
-def key_of(facts: Facts) -> RollupKey:
-    return RollupKey(
-        facts.start_us // HOUR_US * HOUR_US,
-        facts.country or "",
-        facts.call_source,
-        facts.number,
-        quote_currency(facts.currency),
-    )
+def dimension_values(facts: Facts) -> dict[str, str]:
+    return {
+        "all": "",
+        "country": facts.country or "",
+        "number": facts.number,
+        "source": str(facts.call_source),
+    }
+
+
+def keys_of(facts: Facts) -> list[RollupKey]:
+    currency = quote_currency(facts.currency)
+    values = dimension_values(facts)
+    return [
+        RollupKey(grain, dimension, facts.start_us // length * length, value, currency)
+        for grain, length in GRAINS.items()
+        for dimension, value in values.items()
+    ]
 
 
 def sums_of(facts: Facts) -> tuple[int, ...]:
@@ -83,9 +99,11 @@ Deltas = dict[RollupKey, list[int]]
 
 def add_facts(deltas: Deltas, facts: Iterable[Facts], sign: int = 1) -> Deltas:
     for fact in facts:
-        totals = deltas.setdefault(key_of(fact), [0] * len(SUMS))
-        for index, value in enumerate(sums_of(fact)):
-            totals[index] += sign * value
+        sums = sums_of(fact)
+        for key in keys_of(fact):
+            totals = deltas.setdefault(key, [0] * len(SUMS))
+            for index, value in enumerate(sums):
+                totals[index] += sign * value
     return deltas
 
 

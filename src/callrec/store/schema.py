@@ -163,14 +163,16 @@ call_counts = Table(
 call_rollups = Table(
     "call_rollups",
     metadata,
-    # Per workspace, UTC hour of start and the dimensions the overview breaks down by: sums
-    # kept in the transactions that store, rerate and purge records (callrec.store.rollups),
-    # so a window's stats read hours of rollups instead of the window's records.
+    # Sums of a workspace's calls per UTC hour (grain "h") and per UTC day ("d"), each broken
+    # down along one dimension at a time: "all" (no breakdown), "country", "number" or
+    # "source" (callSource). Kept in the transactions that store, rerate and purge records
+    # (callrec.store.rollups), so a window's stats read ~days x (countries + numbers) rows
+    # instead of the window's records.
     Column("workspace_id", Integer, nullable=False),
-    Column("hour_us", BigInteger, nullable=False),
-    Column("country", String(64), nullable=False),  # "" when the record has none
-    Column("call_source", SmallInteger, nullable=False),
-    Column("number", String(32), nullable=False),
+    Column("grain", String(1), nullable=False),
+    Column("dimension", String(8), nullable=False),
+    Column("period_us", BigInteger, nullable=False),
+    Column("value", String(64), nullable=False),  # "" for "all" and for a missing country
     Column("currency", String(3), nullable=False),  # the record's, USD when it has none
     Column("attempts", BigInteger, nullable=False),
     Column("answered", BigInteger, nullable=False),  # talk time above zero
@@ -180,7 +182,7 @@ call_rollups = Table(
     # USD amounts (SettlePay, or pay itself in USD), and how many records lack theirs.
     Column("settle_micros", BigInteger, nullable=False),
     Column("settle_missing", BigInteger, nullable=False),
-    PrimaryKeyConstraint("workspace_id", "hour_us", "country", "call_source", "number", "currency"),
+    PrimaryKeyConstraint("workspace_id", "grain", "dimension", "period_us", "value", "currency"),
     sqlite_with_rowid=False,
 )
 

@@ -1,10 +1,11 @@
-"""A window's call statistics (the console's overview), read from the hourly rollups.
+"""A window's call statistics (the console's overview), read from the rollups.
 
-Whole UTC hours come from ``call_rollups``; only the window's two partial edge hours (and,
-for a zone whose days or hours do not start on a UTC hour, such as +05:30, the hours a series
-boundary cuts) are read from the records themselves. So a 31-day window reads ~744 hours of
-rollups, not the month's records, and stays exact: every sum is an integer, money is
-micro-units, and the figures equal ``callrec summary`` over the same window.
+Whole UTC days and hours come from ``call_rollups`` (callrec.store.rollups): the series from
+the hourly "all" rows (~744 for 31 days), the breakdowns from daily rows plus the hours at
+either end. Only the window's two partial edge hours (and, for a zone whose days or hours do
+not start on a UTC hour, such as +05:30, the hours a series boundary cuts) are read from the
+records themselves. Exact: every sum is an integer, money is micro-units, and the figures
+equal ``callrec summary`` over the same window (tests/store/test_stats.py).
 """
 
 from __future__ import annotations
@@ -20,7 +21,16 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from callrec.store.rollups import FACT_COLUMNS, HOUR_US, SUMS, Facts, key_of, sums_of
+from callrec.store.rollups import (
+    DAY_US,
+    FACT_COLUMNS,
+    HOUR_US,
+    SUMS,
+    Facts,
+    dimension_values,
+    quote_currency,
+    sums_of,
+)
 from callrec.store.schema import call_records, call_rollups
 from callrec.wire.money import EXACT, charged_minutes, format_micros
 from callrec.wire.times import datetime_from_micros, micros_from_datetime
@@ -164,17 +174,48 @@ def _label(start_us: int, series: Series, zone: ZoneInfo) -> str:
 
 
 _SUM_COLUMNS = tuple(func.sum(getattr(r, name)) for name in SUMS)
+BREAKDOWNS = ("country", "number", "source")
 
 
-def _rollup_groups(
-    conn: Connection, workspace_id: int, first_hour: int, last_hour: int, dimension: str
+def _hourly_totals(
+    conn: Connection, workspace_id: int, first_hour: int, last_hour: int
 ) -> list[Any]:
-    column = getattr(r, dimension)
     return conn.execute(
-        select(column, r.currency, *_SUM_COLUMNS)
-        .where(r.workspace_id == workspace_id, r.hour_us >= first_hour, r.hour_us < last_hour)
-        .group_by(column, r.currency)
+        select(r.period_us, r.currency, *_SUM_COLUMNS)
+        .where(
+            r.workspace_id == workspace_id,
+            r.grain == "h",
+            r.dimension == "all",
+            r.period_us >= first_hour,
+            r.period_us < last_hour,
+        )
+        .group_by(r.period_us, r.currency)
     ).all()
+
+
+def _breakdowns(conn: Connection, workspace_id: int, grain: str, low: int, high: int) -> list[Any]:
+    if low >= high:
+        return []
+    return conn.execute(
+        select(r.dimension, r.value, r.currency, *_SUM_COLUMNS)
+        .where(
+            r.workspace_id == workspace_id,
+            r.grain == grain,
+            r.dimension.in_(BREAKDOWNS),
+            r.period_us >= low,
+            r.period_us < high,
+        )
+        .group_by(r.dimension, r.value, r.currency)
+    ).all()
+
+
+def _whole_ranges(first_hour: int, last_hour: int) -> list[tuple[str, int, int]]:
+    """Whole UTC days of [first_hour, last_hour) from daily rows, the hours around them."""
+    first_day = -(-first_hour // DAY_US) * DAY_US
+    last_day = last_hour // DAY_US * DAY_US
+    if first_day >= last_day:
+        return [("h", first_hour, last_hour)]
+    return [("h", first_hour, first_day), ("d", first_day, last_day), ("h", last_day, last_hour)]
 
 
 def _record_facts(
@@ -223,36 +264,30 @@ def window_stats(
     )
 
     totals = Figures()
-    by_country: dict[str | None, Figures] = {}
-    by_number: dict[str, Figures] = {}
-    by_direction: dict[int, Figures] = {}
+    breakdowns: dict[str, dict[Any, Figures]] = {name: {} for name in BREAKDOWNS}
     if first_hour < last_hour:
-        for hour, currency, *sums in _rollup_groups(
-            conn, workspace_id, first_hour, last_hour, "hour_us"
-        ):
+        for hour, currency, *sums in _hourly_totals(conn, workspace_id, first_hour, last_hour):
             totals.add(currency, sums)
             if hour not in cut_hours:
                 buckets[bisect_right(starts, hour) - 1].add(currency, sums)
-        for dimension, target in (
-            ("country", by_country),
-            ("number", by_number),
-            ("call_source", by_direction),
-        ):
-            for value, currency, *sums in _rollup_groups(
-                conn, workspace_id, first_hour, last_hour, dimension
+        for grain, low, high in _whole_ranges(first_hour, last_hour):
+            for dimension, value, currency, *sums in _breakdowns(
+                conn, workspace_id, grain, low, high
             ):
-                key = (value or None) if dimension == "country" else value
-                target.setdefault(key, Figures()).add(currency, sums)
+                group = breakdowns[dimension].setdefault(value, Figures())
+                group.add(currency, sums)
 
     for fact in _record_facts(conn, workspace_id, edges):
-        key, sums = key_of(fact), sums_of(fact)
-        totals.add(key.currency, sums)
-        by_country.setdefault(key.country or None, Figures()).add(key.currency, sums)
-        by_number.setdefault(key.number, Figures()).add(key.currency, sums)
-        by_direction.setdefault(key.call_source, Figures()).add(key.currency, sums)
-        buckets[bisect_right(starts, fact.start_us) - 1].add(key.currency, sums)
+        currency, sums = quote_currency(fact.currency), sums_of(fact)
+        totals.add(currency, sums)
+        values = dimension_values(fact)
+        for dimension in BREAKDOWNS:
+            breakdowns[dimension].setdefault(values[dimension], Figures()).add(currency, sums)
+        buckets[bisect_right(starts, fact.start_us) - 1].add(currency, sums)
     for fact in _record_facts(conn, workspace_id, ((h, h + HOUR_US) for h in cut_hours)):
-        buckets[bisect_right(starts, fact.start_us) - 1].add(key_of(fact).currency, sums_of(fact))
+        buckets[bisect_right(starts, fact.start_us) - 1].add(
+            quote_currency(fact.currency), sums_of(fact)
+        )
 
     return WindowStats(
         totals=totals,
@@ -260,7 +295,7 @@ def window_stats(
             Bucket(at, _label(at, series, zone), figures)
             for at, figures in zip(starts, buckets, strict=True)
         ],
-        by_country=by_country,
-        by_number=by_number,
-        by_direction=by_direction,
+        by_country={k or None: v for k, v in breakdowns["country"].items()},
+        by_number=breakdowns["number"],
+        by_direction={int(k): v for k, v in breakdowns["source"].items()},
     )
