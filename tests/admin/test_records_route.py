@@ -20,12 +20,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from callrec.admin.records import records_response
+from callrec.api.server import listening_socket
 from callrec.store import accounts
 from callrec.store.record_search import InvalidSearch
 from callrec.store.records import insert_records
 from callrec.wire.records import RECORD_KEYS
 from callrec.wire.times import parse_iso_instant
-from tests.helpers import listening_socket
 from tests.store.rollup_oracle import HOUR, random_records
 
 BASE = parse_iso_instant("2024-03-01T00:00:00Z").micros

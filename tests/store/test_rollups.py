@@ -124,3 +124,20 @@ def test_the_oracle_notices_a_wrong_rollup(engine: Engine) -> None:
         conn.execute(text("UPDATE call_rollups SET pay_micros = pay_micros + 1"))
     with pytest.raises(AssertionError):
         assert_rollups_match_records(engine)
+
+
+def test_a_purge_that_drops_whole_months_keeps_rollups_equal(engine: Engine) -> None:
+    rng = random.Random(13)
+    for name in ("acme", "globex"):
+        workspace = accounts.create_workspace(engine, name)
+        with engine.begin() as conn:
+            insert_records(conn, workspace.id, list(random_records(rng, name, 150, BASE, SPAN)))
+    cut = parse_iso_instant("2024-04-01T05:20:00Z").micros  # Feb and March whole, April cut
+    report = purge(engine, cut)
+    if engine.dialect.name == "postgresql":
+        assert report.partitions_dropped == ["call_records_p202402", "call_records_p202403"]
+    assert report.records > 0
+    assert_rollups_match_records(engine)
+    with engine.connect() as conn:
+        oldest = conn.execute(text("SELECT MIN(period_us) FROM call_rollups")).scalar_one()
+    assert oldest >= parse_iso_instant("2024-04-01T00:00:00Z").micros

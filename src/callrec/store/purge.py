@@ -49,12 +49,16 @@ def _drop_partitions(engine: Engine, before_us: int, report: PurgeReport) -> Non
         with engine.begin() as conn:
             report.records += conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
             conn.exec_driver_sql(f"DROP TABLE {name}")
-            # Rollup hours of a month are whole hours of that partition's records.
-            conn.execute(
-                delete(call_rollups).where(
-                    call_rollups.c.hour_us >= start, call_rollups.c.hour_us < end
+            # The month's rollup hours and days were made of this partition's records only.
+            # One workspace per statement, as every statement on tenant data names one.
+            for workspace_id in conn.execute(select(workspaces.c.id)).scalars().all():
+                conn.execute(
+                    delete(call_rollups).where(
+                        call_rollups.c.workspace_id == workspace_id,
+                        call_rollups.c.period_us >= start,
+                        call_rollups.c.period_us < end,
+                    )
                 )
-            )
         report.partitions_dropped.append(name)
     forget(engine, [name for name, _start, _end in doomed])
 
