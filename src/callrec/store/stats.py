@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from callrec.store.rollups import (
     DAY_US,
+    DIMENSIONS,
     FACT_COLUMNS,
     HOUR_US,
     SUMS,
@@ -280,9 +281,9 @@ def window_stats(
     for fact in _record_facts(conn, workspace_id, edges):
         currency, sums = quote_currency(fact.currency), sums_of(fact)
         totals.add(currency, sums)
-        values = dimension_values(fact)
-        for dimension in BREAKDOWNS:
-            breakdowns[dimension].setdefault(values[dimension], Figures()).add(currency, sums)
+        for dimension, value in zip(DIMENSIONS, dimension_values(fact), strict=True):
+            if dimension in breakdowns:
+                breakdowns[dimension].setdefault(value, Figures()).add(currency, sums)
         buckets[bisect_right(starts, fact.start_us) - 1].add(currency, sums)
     for fact in _record_facts(conn, workspace_id, ((h, h + HOUR_US) for h in cut_hours)):
         buckets[bisect_right(starts, fact.start_us) - 1].add(
