@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, tuple_, update
@@ -17,7 +18,7 @@ from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
-from callrec.store.rollups import HOUR_US, Facts, add_facts, facts_from_row
+from callrec.store.rollups import FACT_COLUMNS, HOUR_US, Facts, add_facts, facts_from_row
 from callrec.store.rollups import apply as apply_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
@@ -90,11 +91,12 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
-def _facts(r: CallRecord) -> Facts:
-    return Facts(
-        r.start_us, r.country, r.call_source, r.number, r.currency, r.call_duration,
-        r.charged_duration, to_micros(r.pay), _optional_micros(r.settle_pay),
-    )  # fmt: skip
+_fact_values = itemgetter(*(INSERT_COLUMNS.index(name) for name in FACT_COLUMNS))
+
+
+def _facts_of_row(row: tuple[Any, ...]) -> Facts:
+    """A record's rollup facts from its row as stored (money already in micro-units)."""
+    return Facts._make(_fact_values(row))
 
 
 def claim_callids(
@@ -139,12 +141,12 @@ def insert_records(
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
+        rows = [record_row(workspace_id, new[callid], stored_us) for callid in ours]
         conn.exec_driver_sql(
-            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
-            [record_row(workspace_id, new[callid], stored_us) for callid in ours],
+            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows
         )
         add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
-        apply_rollups(conn, workspace_id, add_facts({}, (_facts(new[callid]) for callid in ours)))
+        apply_rollups(conn, workspace_id, add_facts({}, map(_facts_of_row, rows)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
