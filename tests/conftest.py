@@ -109,12 +109,17 @@ def tenant(make_tenant: Callable[..., Tenant]) -> Tenant:
 
 
 @pytest.fixture
-def start_server(database_url: str, engine: Engine) -> Iterator[Callable[..., RunningServer]]:
-    """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test."""
+def start_server(
+    database_url: str, engine: Engine, tmp_path: Any
+) -> Iterator[Callable[..., RunningServer]]:
+    """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test.
+
+    Uploaded files (voicemail greetings) go to the test's own directory, never the cwd."""
     running: list[RunningServer] = []
 
     def start(clock: Callable[[], float] | None = None, **overrides: Any) -> RunningServer:
-        settings = replace(Settings(database_url=database_url), **overrides)
+        base = Settings(database_url=database_url, files_dir=str(tmp_path / "files"))
+        settings = replace(base, **overrides)
         server = run_server(settings, clock=clock)
         running.append(server)
         return server

@@ -74,6 +74,8 @@ class Settings:
     body_timeout_seconds: float = 60
     keepalive_timeout_seconds: float = 5
     max_connections: int = 1000
+    # Voicemail greetings uploaded through /v3/number/edit (callrec.store.greetings).
+    files_dir: str = "callrec-files"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,4 +105,5 @@ class Settings:
             body_timeout_seconds=_int(env, "CALLREC_BODY_TIMEOUT", 60, 1),
             keepalive_timeout_seconds=_int(env, "CALLREC_KEEPALIVE_TIMEOUT", 5, 1),
             max_connections=_int(env, "CALLREC_MAX_CONNECTIONS", 1000, 1),
+            files_dir=env.get("CALLREC_FILES_DIR", "").strip() or "callrec-files",
         )

@@ -107,7 +107,7 @@ def test_the_migration_fills_rollups_from_existing_records(engine: Engine) -> No
         workspace = accounts.create_workspace(engine, name)
         with engine.begin() as conn:
             insert_records(conn, workspace.id, list(random_records(rng, name, 80, BASE, SPAN)))
-    command.downgrade(alembic_config(engine), "0004")
+    command.downgrade(alembic_config(engine), "0005")
     upgrade(engine)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM call_rollups")).scalar_one() > 0

@@ -21,8 +21,21 @@ from callrec.api.ingest.freeswitch import ingest_freeswitch
 from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.readiness import ping_database, readiness
 from callrec.api.state import ServiceState
+from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
+from callrec.api.switch.numbers import NUMBER_PATH as SWITCH_NUMBER_PATH
+from callrec.api.switch.numbers import switch_greeting, switch_number
+from callrec.api.switch.openapi import SWITCH_GREETING_OPENAPI, SWITCH_NUMBER_OPENAPI
 from callrec.api.vendor.guard_setup import build_guard
-from callrec.api.vendor.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.vendor.numbers import EDIT_PATH, QUERY_PATH, edit_number, query_numbers
+from callrec.api.vendor.openapi import (
+    EDIT_DESCRIPTION,
+    EDIT_OPENAPI,
+    NUMBERS_DESCRIPTION,
+    NUMBERS_OPENAPI,
+    QUERY_PAGE_DESCRIPTION,
+    QUERY_PAGE_OPENAPI,
+    EnvelopeDoc,
+)
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
@@ -31,6 +44,7 @@ from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
+from callrec.store.greetings import GreetingStore
 from callrec.store.migrate import is_current
 from callrec.store.secret_box import box_from_env
 from callrec.store.secret_rotation import check_master_key
@@ -72,6 +86,8 @@ def create_app(
             Pipeline(engine),
             reader=reader,
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
+            greetings=GreetingStore(settings.files_dir),
+            clock=clock,
         )
         app.state.guard_redis = guard.redis
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
@@ -101,7 +117,43 @@ def create_app(
         openapi_extra=QUERY_PAGE_OPENAPI,
         tags=["number records"],
     )
+    app.add_api_route(
+        QUERY_PATH,
+        query_numbers,
+        methods=["POST"],
+        summary="List the workspace's numbers",
+        description=NUMBERS_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=NUMBERS_OPENAPI,
+        tags=["numbers"],
+    )
+    app.add_api_route(
+        EDIT_PATH,
+        edit_number,
+        methods=["POST"],
+        summary="Configure one number: IP whitelist, interconnect address, prefix, voicemail",
+        description=EDIT_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=EDIT_OPENAPI,
+        tags=["numbers"],
+    )
 
+    app.add_api_route(
+        SWITCH_NUMBER_PATH,
+        switch_number,
+        methods=["GET"],
+        summary="Routing facts for an incoming call to a number (Bearer: ingest source token)",
+        openapi_extra=SWITCH_NUMBER_OPENAPI,
+        tags=["switch"],
+    )
+    app.add_api_route(
+        SWITCH_GREETING_PATH,
+        switch_greeting,
+        methods=["GET"],
+        summary="A number's voicemail greeting, as uploaded (Bearer: ingest source token)",
+        openapi_extra=SWITCH_GREETING_OPENAPI,
+        tags=["switch"],
+    )
     app.add_api_route(
         INGEST_FREESWITCH_PATH,
         ingest_freeswitch,

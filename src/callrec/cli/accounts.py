@@ -1,4 +1,4 @@
-"""``callrec workspace``, ``callrec key`` and ``callrec number``."""
+"""``callrec workspace`` and ``callrec key`` (``callrec number`` is cli/numbers.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from callrec.wire.times import datetime_from_micros
 
 workspace_app = typer.Typer(help="Workspaces (tenants).", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
-number_app = typer.Typer(help="The numbers inventory.", no_args_is_help=True)
 
 T = TypeVar("T")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
@@ -186,48 +185,4 @@ def key_list(
             "required" if k.require_body_signature else "-",
             _created(k.created_us),
         )
-    out.print(table)
-
-
-@number_app.command("add")
-def number_add(
-    number: str,
-    workspace: str = typer.Option(..., "--workspace", help="The workspace that owns it."),
-    app_id: str | None = typer.Option(None, "--app-id", help="Application id (appId)."),
-    number_type: str | None = typer.Option(None, "--type", help="MOBILE or FIXED."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Add a virtual number to a workspace's inventory."""
-    added = _run(lambda e: accounts.add_number(e, number, workspace, app_id, number_type))
-    if as_json:
-        print_json(
-            {
-                "number": added.number,
-                "workspace": added.workspace,
-                "appId": added.app_id,
-                "type": added.type,
-            }
-        )
-    else:
-        out.print(f"added number {added.number} to workspace {added.workspace}", markup=False)
-
-
-@number_app.command("list")
-def number_list(
-    workspace: str | None = typer.Option(None, "--workspace", help="Only this workspace's."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """List numbers."""
-    rows = _run(lambda e: accounts.list_numbers(e, workspace))
-    if as_json:
-        print_json(
-            [
-                {"number": n.number, "workspace": n.workspace, "appId": n.app_id, "type": n.type}
-                for n in rows
-            ]
-        )
-        return
-    table = Table("number", "workspace", "appId", "type")
-    for n in rows:
-        table.add_row(n.number, n.workspace, n.app_id or "", n.type or "")
     out.print(table)

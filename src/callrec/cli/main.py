@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from importlib.metadata import version as package_version
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -17,17 +18,19 @@ from callrec.cli import (
     demo,
     fetch,
     ingest_sources,
+    numbers,
     purge,
     push,
     quarantine,
     query,
     rating,
     records,
+    remote_numbers,
     secrets,
     serve,
     summary,
 )
-from callrec.cli.common import CliError, err
+from callrec.cli.common import CliError, err, out
 from callrec.settings import SettingsError
 from callrec.store.errors import StoreError
 
@@ -40,6 +43,12 @@ app = typer.Typer(
 )
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        out.print(f"callrec {package_version('callrec')}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     database_url: str | None = typer.Option(
@@ -49,6 +58,13 @@ def root(
         help="Database URL (default sqlite:///callrec.db).",
         show_envvar=True,
     ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print callrec's version and exit.",
+    ),
 ) -> None:
     if database_url:
         os.environ["CALLREC_DATABASE_URL"] = database_url
@@ -57,7 +73,7 @@ def root(
 app.add_typer(db.app, name="db")
 app.add_typer(accounts.workspace_app, name="workspace")
 app.add_typer(accounts.key_app, name="key")
-app.add_typer(accounts.number_app, name="number")
+app.add_typer(numbers.app, name="number")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
 cdr.app.command("reprocess")(quarantine.reprocess)
@@ -71,6 +87,8 @@ app.command("rerate")(rating.rerate)
 app.command("purge")(purge.purge)
 app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
+app.command("numbers")(remote_numbers.numbers)
+app.command("number-edit")(remote_numbers.number_edit)
 app.command("summary")(summary.summary)
 app.add_typer(push.app, name="push")
 app.add_typer(secrets.app, name="secrets")

@@ -120,6 +120,12 @@ def serve(
         "CALLREC_PAGE_CACHE_MB",
         "Memory per server process for cached answers (0 turns the cache off).",
     ),
+    files_dir: str = _env_option(
+        "callrec-files",
+        "--files-dir",
+        "CALLREC_FILES_DIR",
+        "Directory for uploaded files (voicemail greetings from /v3/number/edit).",
+    ),
     master_key_file: str = _env_option(
         "",
         "--master-key-file",
@@ -182,6 +188,7 @@ def serve(
         "CALLREC_RATE_LIMIT_BURST": rate_limit_burst,
         "CALLREC_PUSH_IN_SERVE": "1" if push_worker else "0",
         "CALLREC_MASTER_KEY_FILE": master_key_file,
+        "CALLREC_FILES_DIR": files_dir,
         "CALLREC_MAX_HEADER_LINE_BYTES": max_header_line_bytes,
         "CALLREC_MAX_HEADER_BYTES": max_header_bytes,
         "CALLREC_HEADER_TIMEOUT": header_timeout,

@@ -21,6 +21,8 @@ from callrec.client._errors import (
     ERRORS_BY_STATUS,
     ApiError,
     AuthenticationError,
+    DataExistsError,
+    DataNotFoundError,
     IpNotWhitelistedError,
     IpRestrictedError,
     KeyDisabledError,
@@ -34,6 +36,7 @@ from callrec.client._errors import (
     WorkspaceDisabledError,
 )
 from callrec.client._models import Page, Record
+from callrec.client._numbers import NumberInfo, NumberPage
 from callrec.client._retry import NO_RETRIES, RetryPolicy, is_retryable
 from callrec.client._seen import Checkpoint
 from callrec.client._summary import GROUPINGS, Grouping, Summary, SummaryLine, Totals, summarize
@@ -54,10 +57,14 @@ __all__ = [
     "Checkpoint",
     "Client",
     "CredentialsMissing",
+    "DataExistsError",
+    "DataNotFoundError",
     "Grouping",
     "IpNotWhitelistedError",
     "IpRestrictedError",
     "KeyDisabledError",
+    "NumberInfo",
+    "NumberPage",
     "Page",
     "ParameterError",
     "RateLimitedError",

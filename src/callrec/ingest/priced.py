@@ -27,8 +27,9 @@ from callrec.ingest.storable import check_record
 from callrec.model import CallRecord
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.rating.billing import BillingError, ChargedPeriod
-from callrec.store.accounts import NUMBER_TYPES, normalise_currency
+from callrec.store.accounts import normalise_currency
 from callrec.store.errors import InvalidValue
+from callrec.store.numbers import NUMBER_TYPES
 from callrec.wire.money import MoneyError, plain, to_micros
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)

@@ -15,17 +15,16 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from callrec.phone import NumberFormatError, normalise_number
 from callrec.settings import IPNetwork
+from callrec.store import numbers as numbers_rules
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
+from callrec.store.numbers import Rental
 from callrec.store.schema import api_keys, numbers, workspaces
 from callrec.store.secret_box import api_key_context, box_from_env
 from callrec.wire.times import now_micros
 
-NUMBER_TYPES = ("MOBILE", "FIXED")
 MAX_WORKSPACE_NAME = 200  # workspaces.name
-MAX_APP_ID = 64  # numbers.app_id
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CURRENCY = re.compile(r"[A-Z]{3}")
 
@@ -286,17 +285,11 @@ def add_number(
     workspace: str,
     app_id: str | None = None,
     number_type: str | None = None,
+    rental: Rental | None = None,
 ) -> Number:
-    try:
-        digits = normalise_number(number)
-    except NumberFormatError as exc:
-        raise InvalidValue(str(exc)) from exc
-    if number_type is not None:
-        number_type = number_type.upper()
-        if number_type not in NUMBER_TYPES:
-            raise InvalidValue(f"--type must be MOBILE or FIXED, got {number_type!r}")
-    if app_id is not None and len(app_id) > MAX_APP_ID:
-        raise InvalidValue(f"--app-id has at most {MAX_APP_ID} characters")
+    digits = numbers_rules.normalise_digits(number)
+    number_type = numbers_rules.check_number_type(number_type)
+    app_id = numbers_rules.check_app_id(app_id)
     try:
         with engine.begin() as conn:
             ws = _workspace(conn, workspace)
@@ -307,6 +300,7 @@ def add_number(
                     app_id=app_id,
                     type=number_type,
                     created_us=now_micros(),
+                    **numbers_rules.rental_values(rental or Rental()),
                 )
             )
     except IntegrityError as exc:

@@ -14,4 +14,9 @@ class AlreadyExists(StoreError):
 
 
 class InvalidValue(StoreError):
-    pass
+    """A value the rules refuse; ``field`` names it in the wire's spelling (``outIp``) when
+    one field is to blame, so every face can point at it (a CLI flag, a ``-22`` reason)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

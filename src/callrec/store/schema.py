@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from callrec.store.dialect import byte_ordered_text
@@ -84,6 +86,20 @@ numbers = Table(
     Column("app_id", String(64), nullable=True),
     Column("type", String(8), nullable=True),
     Column("created_us", BigInteger, nullable=False),
+    # The rental and the customer's routing settings (the vendor's number API; store/numbers.py
+    # holds their rules). No due date: the rental never expires.
+    Column("due_date", Date, nullable=True),
+    Column("auto_renew", Boolean, nullable=False, default=False, server_default=false()),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("out_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("in_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("inbound_prefix", String(32), nullable=False, default="", server_default=text("''")),
+    Column("remark", String(50), nullable=False, default="", server_default=text("''")),
+    Column("enable_voicemail", Boolean, nullable=False, default=False, server_default=false()),
+    # Opaque id of the greeting in the file store (store/greetings.py), new on every upload.
+    Column("voicemail_file_id", String(64), nullable=True),
+    Column("voicemail_file_name", String(255), nullable=True),
+    Column("voicemail_max_hangup", Integer, nullable=True),
 )
 
 call_records = Table(

@@ -37,7 +37,7 @@ _REPORT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _error(description: str, *, challenge: bool = False) -> dict[str, Any]:
+def error_answer(description: str, *, challenge: bool = False) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": _ERROR_SCHEMA}},
@@ -55,15 +55,15 @@ def _responses(what_is_unreadable: str) -> dict[str, Any]:
             "description": "Committed: what was stored, repeated, quarantined or rejected",
             "content": {"application/json": {"schema": _REPORT_SCHEMA}},
         },
-        "400": _error(what_is_unreadable),
-        "401": _error("Missing or wrong credentials", challenge=True),
-        "403": _error("The ingest source is disabled"),
-        "413": _error("The body is over the size limit"),
-        "500": _error("Storing failed; nothing was stored, the sender retries"),
+        "400": error_answer(what_is_unreadable),
+        "401": error_answer("Missing or wrong credentials", challenge=True),
+        "403": error_answer("The ingest source is disabled"),
+        "413": error_answer("The body is over the size limit"),
+        "500": error_answer("Storing failed; nothing was stored, the sender retries"),
     }
 
 
-def _authorization(form: str) -> dict[str, Any]:
+def authorization_header(form: str) -> dict[str, Any]:
     return {
         "name": "Authorization",
         "in": "header",
@@ -91,7 +91,7 @@ _BATCH_SCHEMA: dict[str, Any] = {
 
 INGEST_CDRS_OPENAPI: dict[str, Any] = {
     "parameters": [
-        _authorization("Bearer <ingest source token>"),
+        authorization_header("Bearer <ingest source token>"),
         {
             "name": "tz",
             "in": "query",
@@ -111,7 +111,7 @@ INGEST_CDRS_OPENAPI: dict[str, Any] = {
 }  # fmt: skip
 
 INGEST_FREESWITCH_OPENAPI: dict[str, Any] = {
-    "parameters": [_authorization("Basic base64(<ingest source name>:<password>)")],
+    "parameters": [authorization_header("Basic base64(<ingest source name>:<password>)")],
     "requestBody": {
         "required": True,
         "content": {

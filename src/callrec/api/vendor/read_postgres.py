@@ -76,6 +76,15 @@ class PostgresReader:
             async with self._pool.connection() as conn:
                 return await work(conn)
 
+    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        statement = for_paramstyle(sql, "format")
+
+        async def read(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            cursor = await conn.execute(statement, params)
+            return [tuple(row) for row in await cursor.fetchall()]
+
+        return await self._on_a_connection(read)
+
     async def credentials(self, api_key: str) -> KeyCredentials | None:
         async def lookup(conn: psycopg.AsyncConnection[Any]) -> KeyCredentials | None:
             cursor = await conn.execute(_CREDENTIALS, (api_key,))

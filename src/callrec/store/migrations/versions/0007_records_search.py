@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-# The brief named 0004; chained after 0006 so this branch has one head (the lead renumbers).
+# Chained after 0006 so the migrations have one head (Alembic refuses two at "head").
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
