@@ -141,6 +141,11 @@ call_records = Table(
     # callid uniqueness lives in call_record_ids: a partitioned table cannot enforce a unique
     # key that leaves out the partition key.
     PrimaryKeyConstraint("workspace_id", "start_us", "callid"),
+    # The records search's indexed filters (callrec.store.record_search): one number's or one
+    # direction's calls of a window, already in page order. On PostgreSQL an index on the
+    # partitioned table is created on every partition, present and future.
+    Index("ix_call_records_number", "workspace_id", "number", "start_us", "callid"),
+    Index("ix_call_records_direction", "workspace_id", "call_source", "start_us", "callid"),
     sqlite_with_rowid=False,
     postgresql_partition_by="RANGE (start_us)",
 )
@@ -169,6 +174,42 @@ call_counts = Table(
     Column("n", BigInteger, nullable=False),
     PrimaryKeyConstraint("workspace_id", "hour_us"),
     sqlite_with_rowid=False,
+)
+
+call_rollups = Table(
+    "call_rollups",
+    metadata,
+    # Sums of a workspace's calls per UTC hour (grain "h") and per UTC day ("d"), each broken
+    # down along one dimension at a time: "all" (no breakdown), "country", "number" or
+    # "source" (callSource). Kept in the transactions that store, rerate and purge records
+    # (callrec.store.rollups), so a window's stats read ~days x (countries + numbers) rows
+    # instead of the window's records.
+    Column("workspace_id", Integer, nullable=False),
+    Column("grain", String(1), nullable=False),
+    Column("dimension", String(8), nullable=False),
+    Column("period_us", BigInteger, nullable=False),
+    Column("value", String(64), nullable=False),  # "" for "all" and for a missing country
+    Column("currency", String(3), nullable=False),  # the record's, USD when it has none
+    Column("attempts", BigInteger, nullable=False),
+    Column("answered", BigInteger, nullable=False),  # talk time above zero
+    Column("talk_seconds", BigInteger, nullable=False),
+    Column("charged_seconds", BigInteger, nullable=False),
+    Column("pay_micros", BigInteger, nullable=False),
+    # USD amounts (SettlePay, or pay itself in USD), and how many records lack theirs.
+    Column("settle_micros", BigInteger, nullable=False),
+    Column("settle_missing", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "grain", "dimension", "period_us", "value", "currency"),
+    sqlite_with_rowid=False,
+)
+
+service_keys = Table(
+    "service_keys",
+    metadata,
+    # Random keys the service makes for itself, shared by all its processes: "records_cursor"
+    # signs the records search's cursors (callrec.store.record_cursor).
+    Column("name", String(32), primary_key=True),
+    Column("key_hex", String(128), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
 )
 
 rate_deck = Table(

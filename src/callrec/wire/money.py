@@ -110,3 +110,12 @@ def plain(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+_MINUTE_PLACES = Decimal("0.01")
+
+
+def charged_minutes(charged_seconds: int) -> Decimal:
+    """Charged seconds / 60, rounded half-up to 2 places (the seconds are exact)."""
+    minutes = EXACT.divide(Decimal(charged_seconds), Decimal(60))
+    return minutes.quantize(_MINUTE_PLACES, rounding=ROUND_HALF_UP, context=EXACT)
