@@ -107,7 +107,7 @@ def format_micros(micros: int) -> str:
 def _format_micros(micros: int) -> str:
     if micros < 0:
         return "-" + _format_micros(-micros)
-    digits = "%07d" % micros  # at least one digit before the point
+    digits = f"{micros:07d}"  # at least one digit before the point
     return digits[:-6] + "." + digits[-6:]
 
 
