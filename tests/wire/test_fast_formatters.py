@@ -35,8 +35,7 @@ def old_render_local(micros: int, offset_seconds: int) -> str:
     hour, rest = divmod(second_of_day, 3600)
     minute, second = divmod(rest, 60)
     return (
-        f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} "
-        f"{hour:02d}:{minute:02d}:{second:02d}"
+        f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} {hour:02d}:{minute:02d}:{second:02d}"
     )
 
 

@@ -100,9 +100,7 @@ def _minute_prefix(minute: int) -> str:
     utc = time.gmtime(day * _DAY_SECONDS)
     # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
     hour, minute_of_hour = divmod(minute_of_day, 60)
-    return (
-        f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} {hour:02d}:{minute_of_hour:02d}:"
-    )
+    return f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} {hour:02d}:{minute_of_hour:02d}:"
 
 
 def micros_from_datetime(value: datetime) -> int:
