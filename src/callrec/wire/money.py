@@ -84,8 +84,8 @@ def from_micros(micros: int) -> Decimal:
 
 
 # Amounts on a page repeat (a few rates, durations in whole periods): their text is kept.
-# Cleared when full, so a long-running server follows what is asked for now (~2 MB at most).
-_FORMATTED_MAX = 16_384
+# Cleared when full, so a long-running server follows what is asked for now (~0.5 MB at most).
+_FORMATTED_MAX = 4_096
 _formatted: dict[int, str] = {}
 
 

@@ -74,8 +74,8 @@ def parse_iso_instant(text: str) -> Instant:
 _DAY_SECONDS = 86_400
 _SECONDS = tuple(f"{second:02d}" for second in range(60))
 # "yyyy-MM-dd HH:mm:" per minute since the epoch in the rendering offset. Cleared when full
-# (two weeks of minutes, ~3 MB), so it follows the windows being asked for.
-_MINUTE_PREFIXES_MAX = 20_160
+# (three days of minutes, ~0.6 MB), so it follows the windows being asked for.
+_MINUTE_PREFIXES_MAX = 4_320
 _minute_prefixes: dict[int, str] = {}
 
 
