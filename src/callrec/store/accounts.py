@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from callrec.settings import IPNetwork
 from callrec.store import numbers as numbers_rules
+from callrec.store.change_notices import account_change
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.numbers import Rental
@@ -143,12 +144,13 @@ def list_workspaces(engine: Engine) -> list[Workspace]:
 
 
 def set_workspace_enabled(engine: Engine, name: str, enabled: bool) -> None:
-    with engine.begin() as conn:
+    with account_change(engine) as announce, engine.begin() as conn:
         result = conn.execute(
             update(workspaces).where(workspaces.c.name == name).values(enabled=enabled)
         )
         if result.rowcount == 0:
             raise NotFound(f"no workspace named {name!r}")
+        announce(conn)
 
 
 def _normalise_cidrs(cidrs: list[str]) -> tuple[str, ...]:
@@ -202,16 +204,17 @@ def create_key(
 
 
 def set_key_enabled(engine: Engine, api_key: str, enabled: bool) -> None:
-    with engine.begin() as conn:
+    with account_change(engine) as announce, engine.begin() as conn:
         result = conn.execute(
             update(api_keys).where(api_keys.c.api_key == api_key).values(enabled=enabled)
         )
         if result.rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
+        announce(conn)
 
 
 def set_key_requires_body_signature(engine: Engine, api_key: str, required: bool) -> None:
-    with engine.begin() as conn:
+    with account_change(engine) as announce, engine.begin() as conn:
         result = conn.execute(
             update(api_keys)
             .where(api_keys.c.api_key == api_key)
@@ -219,6 +222,7 @@ def set_key_requires_body_signature(engine: Engine, api_key: str, required: bool
         )
         if result.rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
+        announce(conn)
 
 
 def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Row
 from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
+from callrec.store.change_notices import announce_change
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional_placeholder
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
@@ -374,6 +375,7 @@ def bump_records_revision(conn: Connection, workspace_id: int) -> None:
         .where(workspaces.c.id == workspace_id)
         .values(records_revision=workspaces.c.records_revision + 1)
     )
+    announce_change(conn, workspace_id)
 
 
 def update_pricing(
