@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_DATABASE_URL = "sqlite:///callrec.db"
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -42,6 +43,24 @@ def _optional_int(env: Mapping[str, str], name: str, minimum: int) -> int | None
     if value < minimum:
         raise SettingsError(f"{name}: must be at least {minimum}, got {value}")
     return value
+
+
+def parse_listen(value: str, variable: str) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port`` for IPv6) into its host and port."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{variable}: {value!r} is not host:port (e.g. 127.0.0.1:9108)")
+    return host, int(port)
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name}: {raw!r} is not on or off (1/0, true/false, yes/no)")
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
@@ -74,6 +93,10 @@ class Settings:
     body_timeout_seconds: float = 60
     keepalive_timeout_seconds: float = 5
     max_connections: int = 1000
+    # Observability (docs/operations.md, "Metrics" and "Logs"); metrics are off by default.
+    log_format: str = "text"
+    metrics_on_api: bool = False
+    metrics_listen: tuple[str, int] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -103,4 +126,24 @@ class Settings:
             body_timeout_seconds=_int(env, "CALLREC_BODY_TIMEOUT", 60, 1),
             keepalive_timeout_seconds=_int(env, "CALLREC_KEEPALIVE_TIMEOUT", 5, 1),
             max_connections=_int(env, "CALLREC_MAX_CONNECTIONS", 1000, 1),
+            log_format=log_format_from_env(env),
+            metrics_on_api=_flag(env, "CALLREC_METRICS_ON_API"),
+            metrics_listen=_optional_listen(env, "CALLREC_METRICS_LISTEN"),
         )
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return self.metrics_on_api or self.metrics_listen is not None
+
+
+def _optional_listen(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    raw = env.get(name, "").strip()
+    return parse_listen(raw, name) if raw else None
+
+
+def log_format_from_env(env: Mapping[str, str] | None = None) -> str:
+    """CALLREC_LOG_FORMAT: text (the default) or json; read alone by the CLI's logging."""
+    value = (os.environ if env is None else env).get("CALLREC_LOG_FORMAT", "").strip().lower()
+    if value not in ("", *LOG_FORMATS):
+        raise SettingsError(f"CALLREC_LOG_FORMAT: must be text or json, got {value!r}")
+    return value or "text"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 
 import typer
 
 from callrec.cli.common import database, engine, err, fail
+from callrec.observability.logs import configure_logging
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
 from callrec.store.secret_box import box_from_env
@@ -16,6 +18,13 @@ from callrec.store.secret_rotation import check_master_key
 
 def _env_option(default: object, flag: str, variable: str, help_text: str) -> object:
     return typer.Option(default, flag, envvar=variable, help=help_text, show_envvar=True)
+
+
+def _level(name: str) -> int:
+    level = logging.getLevelName(name.upper())
+    if not isinstance(level, int):
+        fail(f"--log-level: {name!r} is not one of critical, error, warning, info, debug")
+    return level
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -162,7 +171,28 @@ def serve(
         "CALLREC_MAX_CONNECTIONS",
         "Open connections per server process; beyond it new ones get 503 and are closed.",
     ),
-    log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    log_format: str = _env_option(
+        "text",
+        "--log-format",
+        "CALLREC_LOG_FORMAT",
+        "Log lines as text or json (one object per line); every request is logged once.",
+    ),
+    metrics_on_api: bool = _env_option(
+        False,
+        "--metrics-on-api/--no-metrics-on-api",
+        "CALLREC_METRICS_ON_API",
+        "Serve Prometheus metrics at /metrics on the API's own address (off by default).",
+    ),
+    metrics_listen: str = _env_option(
+        "",
+        "--metrics-listen",
+        "CALLREC_METRICS_LISTEN",
+        "Serve Prometheus metrics at /metrics on this separate host:port only "
+        "(e.g. 127.0.0.1:9108); unset: no separate listener.",
+    ),
+    log_level: str = typer.Option(
+        "info", "--log-level", help="Level for callrec's and uvicorn's log lines."
+    ),
 ) -> None:
     """Serve POST /v3/number/record/queryPage, /healthz and the OpenAPI docs at /docs."""
     values = {
@@ -188,16 +218,22 @@ def serve(
         "CALLREC_BODY_TIMEOUT": body_timeout,
         "CALLREC_KEEPALIVE_TIMEOUT": keepalive_timeout,
         "CALLREC_MAX_CONNECTIONS": max_connections,
+        "CALLREC_LOG_FORMAT": log_format,
+        "CALLREC_METRICS_ON_API": "1" if metrics_on_api else "0",
+        "CALLREC_METRICS_LISTEN": metrics_listen,
     }
     # Worker processes build the app from the environment: hand them the flags through it.
     for variable, value in values.items():
         os.environ[variable] = "" if value is None else str(value)
     PushSettings.from_env()
-    Settings.from_env()  # reject bad values here, with the variable's name, before starting
+    settings = Settings.from_env()  # reject bad values here, with the variable's name
+    configure_logging(settings.log_format, _level(log_level))
     engine().dispose()  # and a database that is unreachable or not migrated
     with database() as target:  # and stored secrets this master key cannot decrypt
         check_master_key(target, box_from_env())
     _check_port_free(host, port)
+    if settings.metrics_listen is not None:
+        _check_port_free(*settings.metrics_listen)
     err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
     # Imported here: the web stack costs every other command ~0.4 s of start-up.
     from callrec.api import server

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from callrec.api.client_ip import IPAddress
+from callrec.api.request_log import RequestFacts, facts_of
 from callrec.api.state import ServiceState
 from callrec.api.vendor.body_signature import (
     BODY_SIGNATURE_FAILED,
@@ -66,7 +66,9 @@ def _json(body: bytes) -> Response:
     return Response(body, media_type=JSON_MEDIA_TYPE)
 
 
-async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -> bytes:
+async def _answer(
+    state: ServiceState, request: Request, ip: IPAddress | None, facts: RequestFacts
+) -> bytes:
     """The checks in the contract's order, then the page: from the cache, or read and kept.
 
     The key is checked before the body's verdict is given (``parsed`` may be the body's
@@ -76,7 +78,10 @@ async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -
     settings = state.settings
     signed = await state.guard.precheck(ip, request.headers)
     parsed, body = await _parsed_body(request)
-    credentials = state.guard.verify(ip, signed, await state.reader.credentials(signed.api_key))
+    found = await state.reader.credentials(signed.api_key)
+    if found is not None:  # a key that exists, whether or not the sign matches: worth logging
+        facts.api_key, facts.workspace_id = found.api_key, found.workspace_id
+    credentials = state.guard.verify(ip, signed, found)
     if body_signature_refused(credentials, body_to_verify(request, signed.timestamp, body)):
         raise state.guard.reject(BODY_SIGNATURE_FAILED)
     if state.guard.limiter.enabled:
@@ -114,14 +119,21 @@ async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -
 async def query_page(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
     ip = state.guard.client_ip(request)
+    facts = facts_of(request)
+    facts.client_ip = None if ip is None else str(ip)
     try:
-        return _json(await _answer(state, request, ip))
+        answer = await _answer(state, request, ip, facts)
+        facts.contract_status = Status.SUCCESS.value
+        return _json(answer)
     except ContractError as error:
+        facts.contract_status = error.status.value
         await state.guard.count_refusal(ip, request.headers, error)
         return _json(encode_failure(error.status.value, error.reason))
     except Exception:
-        request_id = uuid.uuid4().hex[:16]
-        log.exception("queryPage failed, request id %s", request_id)
+        facts.contract_status = Status.SYSTEM_ERROR.value
+        log.exception("queryPage failed, request id %s", facts.request_id)
         return _json(
-            encode_failure(Status.SYSTEM_ERROR.value, f"system error (request id {request_id})")
+            encode_failure(
+                Status.SYSTEM_ERROR.value, f"system error (request id {facts.request_id})"
+            )
         )
