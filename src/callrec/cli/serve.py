@@ -8,7 +8,7 @@ import socket
 
 import typer
 
-from callrec.cli.common import database, engine, err, fail
+from callrec.cli.common import database, engine, fail
 from callrec.observability.logs import configure_logging
 from callrec.push.settings import PushSettings
 from callrec.settings import Settings
@@ -234,7 +234,10 @@ def serve(
     _check_port_free(host, port)
     if settings.metrics_listen is not None:
         _check_port_free(*settings.metrics_listen)
-    err.print(f"callrec serving on http://{host}:{port} (docs at /docs)", markup=False)
+    # A log line, so that a JSON log stays all JSON.
+    logging.getLogger("callrec.serve").info(
+        "callrec serving on http://%s:%d (docs at /docs)", host, port
+    )
     # Imported here: the web stack costs every other command ~0.4 s of start-up.
     from callrec.api import server
 
