@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any
 
 
 def _utc_time(record: logging.LogRecord) -> str:
-    moment = datetime.fromtimestamp(record.created, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    seconds = int(record.created)
+    millis = int((record.created - seconds) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{millis:03d}Z"
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
@@ -39,11 +41,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_PLAIN = re.compile(r'[^\s"=]+')
+
+
 def _text_value(value: object) -> str:
+    """As is when it reads unambiguously after ``name=``; else quoted, JSON-escaped."""
     text = "-" if value is None else str(value)
-    if not text or any(c.isspace() or c in '"=' for c in text):
-        return json.dumps(text, ensure_ascii=False)
-    return text
+    return text if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
