@@ -59,6 +59,7 @@ def test_query_page_answers_are_counted_by_contract_status_and_timed(
         assert http.post(QUERY_PAGE, headers=headers, json=bad).json()["status"] == "-22"
         assert http.get("/healthz").status_code == 200
         assert http.get("/no/such/page").status_code == 404
+        assert http.get("/openapi.json").status_code == 200
     after = scrape(server.base_url)
 
     assert _requests(after, "0") - _requests(before, "0") == 2
@@ -69,6 +70,12 @@ def test_query_page_answers_are_counted_by_contract_status_and_timed(
     assert (
         value(after, "callrec_http_requests_total", **health)
         - value(before, "callrec_http_requests_total", **health)
+        == 1
+    )
+    schema = {"route": "/openapi.json", "method": "GET", "status": "200"}
+    assert (
+        value(after, "callrec_http_requests_total", **schema)
+        - value(before, "callrec_http_requests_total", **schema)
         == 1
     )
     unmatched = {"route": "unmatched", "method": "GET", "status": "404"}

@@ -35,6 +35,9 @@ HEADER = b"x-request-id"
 # What a caller's id may be: short, and nothing a log line or a header could trip on.
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 UNMATCHED_ROUTE = "unmatched"
+# Probes and scrapes that answer well are logged at DEBUG: a load balancer polling every
+# few seconds would otherwise bury the requests that matter.
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -74,9 +77,17 @@ def _request_id(scope: Scope) -> str:
 
 
 def _route(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED_ROUTE
+    """The matched route's template. FastAPI's routes leave themselves in the scope;
+    Starlette's (/openapi.json, /docs) leave only their endpoint, looked up among the app's."""
+    path = getattr(scope.get("route"), "path", None)
+    if isinstance(path, str):
+        return path
+    endpoint = scope.get("endpoint")
+    if endpoint is not None:
+        for route in getattr(scope.get("app"), "routes", ()):
+            if getattr(route, "endpoint", None) is endpoint and isinstance(route.path, str):
+                return route.path
+    return UNMATCHED_ROUTE
 
 
 class RequestLog:
@@ -121,6 +132,8 @@ class RequestLog:
         level = logging.ERROR if http_status >= 500 or status == "-18" else logging.INFO
         if failed and level == logging.INFO:
             level = logging.WARNING
+        elif not failed and route in QUIET_ROUTES:
+            level = logging.DEBUG
         if not log.isEnabledFor(level):
             return
         path = quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
