@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from importlib.metadata import version as package_version
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -27,7 +28,7 @@ from callrec.cli import (
     serve,
     summary,
 )
-from callrec.cli.common import CliError, err
+from callrec.cli.common import CliError, err, out
 from callrec.observability.logs import configure_logging
 from callrec.settings import SettingsError, log_format_from_env
 from callrec.store.errors import StoreError
@@ -41,6 +42,12 @@ app = typer.Typer(
 )
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        out.print(f"callrec {package_version('callrec')}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     database_url: str | None = typer.Option(
@@ -49,6 +56,13 @@ def root(
         envvar="CALLREC_DATABASE_URL",
         help="Database URL (default sqlite:///callrec.db).",
         show_envvar=True,
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print callrec's version and exit.",
     ),
 ) -> None:
     if database_url:
