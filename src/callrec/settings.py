@@ -24,6 +24,7 @@ DEFAULT_DATABASE_URL = "sqlite:///callrec.db"
 _SETTING = "callrec.setting"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -38,6 +39,7 @@ class Kind(Enum):
     DECIMAL = "decimal"  # a decimal number within [minimum, maximum], fractions allowed
     SWITCH = "switch"  # 1/true/yes/on or 0/false/no/off
     NETWORKS = "networks"  # comma- or space-separated CIDRs
+    LISTEN = "listen"  # host:port ([v6]:port for IPv6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class Setting:
     flag: str | None = (
         ""  # "": derived from the variable (CALLREC_LOCKOUT_SECONDS: --lockout-seconds)
     )
+    choices: tuple[str, ...] = ()  # TEXT only: the values allowed, compared in lower case
 
     @property
     def option(self) -> str | None:
@@ -114,12 +117,30 @@ def _networks(setting: Setting, raw: str) -> tuple[IPNetwork, ...]:
     return parse_networks(raw, setting.variable)
 
 
+def _text(setting: Setting, raw: str) -> str:
+    if not setting.choices:
+        return raw
+    if raw.lower() not in setting.choices:
+        raise setting.fail(f"must be {' or '.join(setting.choices)}, got {raw!r}")
+    return raw.lower()
+
+
+def parse_listen(value: str, variable: str) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port`` for IPv6) into its host and port."""
+    host, sep, port = value.strip().rpartition(":")
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise SettingsError(f"{variable}: {value!r} is not host:port (e.g. 127.0.0.1:9108)")
+    return host, int(port)
+
+
 _PARSERS: dict[Kind, Callable[[Setting, str], Any]] = {
-    Kind.TEXT: lambda _setting, raw: raw,
+    Kind.TEXT: _text,
     Kind.WHOLE: _whole,
     Kind.DECIMAL: _decimal,
     Kind.SWITCH: _switch,
     Kind.NETWORKS: _networks,
+    Kind.LISTEN: lambda setting, raw: parse_listen(raw, setting.variable),
 }
 
 
@@ -143,9 +164,10 @@ def setting(
     minimum: int | Decimal | None = None,
     maximum: int | Decimal | None = None,
     flag: str | None = "",
+    choices: tuple[str, ...] = (),
 ) -> Any:
     """A dataclass field that is also an entry of the settings table."""
-    entry = Setting(variable, default, help, kind, minimum, maximum, flag)
+    entry = Setting(variable, default, help, kind, minimum, maximum, flag, choices)
     return field(default=default, metadata={_SETTING: entry})
 
 
@@ -163,7 +185,13 @@ def read_env(cls: type[_T], env: Mapping[str, str] | None = None) -> _T:
     return cls(**{f.name: f.metadata[_SETTING].read(env) for f in fields(cls)})  # type: ignore[arg-type]
 
 
-WHOLE, DECIMAL, SWITCH, NETWORKS = Kind.WHOLE, Kind.DECIMAL, Kind.SWITCH, Kind.NETWORKS
+WHOLE, DECIMAL, SWITCH, NETWORKS, LISTEN = (
+    Kind.WHOLE,
+    Kind.DECIMAL,
+    Kind.SWITCH,
+    Kind.NETWORKS,
+    Kind.LISTEN,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +207,9 @@ class Settings:
     port: int = setting("CALLREC_PORT", 8080, "Port to listen on.", WHOLE, minimum=0, maximum=65535)
     workers: int = setting("CALLREC_WORKERS", 1, "Server processes.", WHOLE, minimum=1)
     log_level: str = setting(
-        "CALLREC_LOG_LEVEL", "info", "uvicorn's log level (critical, error, warning, info, debug)."
+        "CALLREC_LOG_LEVEL",
+        "info",
+        "Level of callrec's and uvicorn's log lines (critical, error, warning, info, debug).",
     )
     timestamp_tolerance: int = setting(
         "CALLREC_TIMESTAMP_TOLERANCE",
@@ -334,10 +364,34 @@ class Settings:
         "callrec-files",
         "Directory for uploaded files (voicemail greetings from /v3/number/edit).",
     )
+    # Observability (docs/operations.md, "Metrics" and "Logs"); metrics are off by default.
+    log_format: str = setting(
+        "CALLREC_LOG_FORMAT",
+        "text",
+        "Log lines as text or json (one object per line); every request is logged once.",
+        choices=LOG_FORMATS,
+    )
+    metrics_on_api: bool = setting(
+        "CALLREC_METRICS_ON_API",
+        False,
+        "Serve Prometheus metrics at /metrics on the API's own address (off by default).",
+        SWITCH,
+    )
+    metrics_listen: tuple[str, int] | None = setting(
+        "CALLREC_METRICS_LISTEN",
+        None,
+        "Serve Prometheus metrics at /metrics on this separate host:port only "
+        "(e.g. 127.0.0.1:9108); unset: no separate listener.",
+        LISTEN,
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         return read_env(cls, env)
+
+    @property
+    def metrics_enabled(self) -> bool:
+        return self.metrics_on_api or self.metrics_listen is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,3 +487,8 @@ OTHER_VARIABLES: tuple[Setting, ...] = (
 
 SETTINGS: tuple[Setting, ...] = table(Settings) + table(PushVariables) + OTHER_VARIABLES
 BY_VARIABLE: dict[str, Setting] = {entry.variable: entry for entry in SETTINGS}
+
+
+def log_format_from_env(env: Mapping[str, str] | None = None) -> str:
+    """CALLREC_LOG_FORMAT alone, for the CLI's logging before any other setting is read."""
+    return str(BY_VARIABLE["CALLREC_LOG_FORMAT"].read(os.environ if env is None else env))

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from callrec import __version__
 from callrec.api.database import DatabaseRunner
@@ -23,6 +23,7 @@ from callrec.api.ingest.freeswitch import ingest_freeswitch
 from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
 from callrec.api.ingest.openapi import SECURITY_SCHEMES as INGEST_SECURITY_SCHEMES
 from callrec.api.readiness import ping_database, readiness
+from callrec.api.request_log import RequestLog
 from callrec.api.state import ServiceState
 from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
 from callrec.api.switch.numbers import NUMBER_PATH as SWITCH_NUMBER_PATH
@@ -44,6 +45,8 @@ from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
 from callrec.ingest.pipeline import Pipeline
+from callrec.observability.exposition import CONTENT_TYPE, render, scrape_registry
+from callrec.observability.pools import track_pool
 from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
@@ -80,6 +83,7 @@ def create_app(
             engine.dispose()
             raise SchemaNotCurrent("the database schema is not current: run `callrec db upgrade`")
         check_master_key(engine, box_from_env())
+        track_pool(engine)
         database = DatabaseRunner(engine)
         guard = build_guard(settings, clock)
         reader = await open_page_reader(engine)
@@ -94,6 +98,7 @@ def create_app(
             clock=clock,
         )
         app.state.guard_redis = guard.redis
+        app.state.metrics = scrape_registry(engine)
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
             yield
@@ -112,6 +117,9 @@ def create_app(
         description="Call detail records through the vendor-compatible number-record API.",
         lifespan=lifespan,
     )
+    app.add_middleware(RequestLog, metrics=settings.metrics_enabled)
+    if settings.metrics_on_api:
+        app.add_route("/metrics", metrics, methods=["GET"], include_in_schema=False)
     app.add_api_route(
         QUERY_PAGE_PATH,
         query_page,
@@ -215,6 +223,14 @@ def _add_security_schemes(app: FastAPI, schemes: dict[str, Any]) -> None:
         return app.openapi_schema or build()
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+async def metrics(request: Request) -> Response:
+    """Prometheus text format (CALLREC_METRICS_ON_API): every worker's numbers, added up."""
+    state: ServiceState = request.app.state.callrec
+    # On a database thread: the push queue is counted with a query.
+    body = await state.database.run(render, request.app.state.metrics)
+    return Response(body, media_type=CONTENT_TYPE)
 
 
 def create_app_from_env() -> FastAPI:

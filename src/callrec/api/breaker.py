@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
+from callrec.observability.metrics import REDIS_BREAKER_OPENED, REDIS_BREAKER_STATE
+
 FAILURES_TO_OPEN = 3
 
 
@@ -18,6 +20,10 @@ class BreakerState(StrEnum):
     CLOSED = "closed"
     OPEN = "open"
     HALF_OPEN = "half-open"
+
+
+# The gauge's values: higher is worse, so the worst worker shows.
+STATE_VALUES = {"closed": 0, "half-open": 1, "open": 2}
 
 
 class CircuitBreaker:
@@ -33,6 +39,14 @@ class CircuitBreaker:
         self._failures_in_a_row = 0
         self._opened_at: float | None = None
         self._trial_running = False
+        self._reported = BreakerState.CLOSED
+        REDIS_BREAKER_STATE.set(0)
+
+    def _report(self, state: BreakerState) -> None:
+        """Write the gauge on a change only: ``allow`` runs on every Redis call."""
+        if state is not self._reported:
+            self._reported = state
+            REDIS_BREAKER_STATE.set(STATE_VALUES[state])
 
     @property
     def state(self) -> BreakerState:
@@ -46,6 +60,7 @@ class CircuitBreaker:
     def allow(self) -> bool:
         """Whether a call may go ahead now; in the half-open state only one at a time."""
         state = self.state
+        self._report(state)
         if state is BreakerState.CLOSED:
             return True
         if state is BreakerState.OPEN or self._trial_running:
@@ -57,6 +72,7 @@ class CircuitBreaker:
         self._failures_in_a_row = 0
         self._opened_at = None
         self._trial_running = False
+        self._report(BreakerState.CLOSED)
 
     def abandoned(self) -> None:
         """A call that ended neither way (cancelled): let another one try."""
@@ -76,4 +92,6 @@ class CircuitBreaker:
         elif not was_trial:
             return False
         self._opened_at = self._clock()
+        REDIS_BREAKER_OPENED.inc()
+        self._report(BreakerState.OPEN)
         return True

@@ -14,7 +14,8 @@ import resource
 import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
@@ -23,7 +24,16 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from callrec.api.http_limits import HttpLimits, protocol_with_limits
+from callrec.observability.exposition import (
+    forget_worker,
+    make_multiprocess_dir,
+    remove_multiprocess_dir,
+    scrape_registry,
+    start_listener,
+)
+from callrec.observability.logs import configure_logging
 from callrec.settings import Settings
+from callrec.store import make_engine
 
 APP_FACTORY = "callrec.api:create_app_from_env"
 STOP_SECONDS = 15
@@ -44,6 +54,9 @@ def server_config(
         http=protocol_with_limits(HttpLimits.from_settings(settings)),
         timeout_keep_alive=settings.keepalive_timeout_seconds,  # type: ignore[arg-type]
         log_level=log_level,
+        # callrec.observability.logs configures logging; request_log.py logs each request.
+        log_config=None,
+        access_log=False,
         lifespan="on",
         server_header=False,
         proxy_headers=False,
@@ -63,13 +76,15 @@ def listening_socket(host: str, port: int, reuse_port: bool = False) -> socket.s
 def serve(host: str, port: int, workers: int, log_level: str) -> None:
     """Serve the app built from CALLREC_* variables until SIGINT or SIGTERM."""
     if workers == 1:
-        _run_worker(host, port, log_level, reuse_port=False)
+        with _metrics_listener(Settings.from_env()):
+            _run_worker(host, port, log_level, reuse_port=False)
     else:
         _supervise(host, port, workers, log_level)
 
 
 def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -> None:
     settings = Settings.from_env()
+    configure_logging(settings.log_format, _level(log_level))
     config = server_config(APP_FACTORY, settings, log_level, factory=True)
     _make_room_for_connections(settings.max_connections)
     try:
@@ -78,6 +93,47 @@ def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -
         logger.error("cannot listen on %s:%d: %s", host, port, exc)
         raise SystemExit(STARTUP_FAILURE) from exc
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _level(name: str) -> int:
+    level = logging.getLevelName(name.upper())
+    return level if isinstance(level, int) else logging.INFO
+
+
+@contextmanager
+def _metrics_listener(settings: Settings) -> Iterator[None]:
+    """CALLREC_METRICS_LISTEN's own address, served from a thread of this process."""
+    if settings.metrics_listen is None:
+        yield
+        return
+    engine = make_engine(settings.database_url)
+    host, port = settings.metrics_listen
+    try:
+        stop = start_listener(host, port, scrape_registry(engine))
+    except OSError as exc:
+        engine.dispose()
+        logger.error("cannot listen for metrics on %s:%d: %s", host, port, exc)
+        raise SystemExit(STARTUP_FAILURE) from exc
+    try:
+        yield
+    finally:
+        stop()
+        engine.dispose()
+
+
+@contextmanager
+def _metric_files(settings: Settings) -> Iterator[None]:
+    """With metrics on, workers write them to files in a directory made here (removed after),
+    so that whichever process answers a scrape adds up every worker's numbers."""
+    if not settings.metrics_enabled:
+        yield
+        return
+    directory = make_multiprocess_dir()
+    try:
+        with _metrics_listener(settings):
+            yield
+    finally:
+        remove_multiprocess_dir(directory)
 
 
 def _make_room_for_connections(max_connections: int) -> None:
@@ -99,6 +155,11 @@ def _make_room_for_connections(max_connections: int) -> None:
 
 def _supervise(host: str, port: int, workers: int, log_level: str) -> None:
     """Start ``workers`` processes, restart any that dies, stop them all on a signal."""
+    with _metric_files(Settings.from_env()):
+        _run_workers(host, port, workers, log_level)
+
+
+def _run_workers(host: str, port: int, workers: int, log_level: str) -> None:
     stopping = threading.Event()
     previous = _on_signals(lambda signum, frame: stopping.set())
 
@@ -116,6 +177,8 @@ def _supervise(host: str, port: int, workers: int, log_level: str) -> None:
                 if process.exitcode == STARTUP_FAILURE:
                     stopping.set()  # the app or the socket is broken: a restart fails alike
                     break
+                if process.pid is not None:
+                    forget_worker(process.pid)
                 processes[index] = start()
     finally:
         for process in processes:

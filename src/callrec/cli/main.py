@@ -31,7 +31,8 @@ from callrec.cli import (
     summary,
 )
 from callrec.cli.common import CliError, err, out
-from callrec.settings import BY_VARIABLE, SettingsError
+from callrec.observability.logs import configure_logging
+from callrec.settings import BY_VARIABLE, SettingsError, log_format_from_env
 from callrec.store.errors import StoreError
 
 app = typer.Typer(
@@ -102,7 +103,12 @@ def _one_line(message: object) -> str:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        configure_logging(log_format_from_env(), logging.WARNING)
+    except SettingsError as exc:
+        configure_logging("text")
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
     try:
         code = app(standalone_mode=False)
     except TyperException as exc:

@@ -8,13 +8,15 @@ read the same values; ``Settings.from_env`` then parses and checks them all in o
 from __future__ import annotations
 
 import inspect
+import logging
 import os
 import socket
 from typing import Any
 
 import typer
 
-from callrec.cli.common import database, engine, err, fail
+from callrec.cli.common import database, engine, fail
+from callrec.observability.logs import configure_logging
 from callrec.push.settings import PushSettings
 from callrec.settings import SETTINGS, Kind, Setting, Settings
 from callrec.store.secret_box import box_from_env
@@ -42,7 +44,13 @@ def _option_names(entry: Setting) -> str:
     return names
 
 
-_METAVARS = {Kind.TEXT: "TEXT", Kind.WHOLE: "N", Kind.DECIMAL: "NUMBER", Kind.NETWORKS: "CIDRS"}
+_METAVARS = {
+    Kind.TEXT: "TEXT",
+    Kind.WHOLE: "N",
+    Kind.DECIMAL: "NUMBER",
+    Kind.NETWORKS: "CIDRS",
+    Kind.LISTEN: "HOST:PORT",
+}
 
 
 def _parameter(entry: Setting) -> inspect.Parameter:
@@ -62,6 +70,13 @@ def _parameter(entry: Setting) -> inspect.Parameter:
         default=option,
         annotation=annotation,
     )
+
+
+def _level(name: str) -> int:
+    level = logging.getLevelName(name.upper())
+    if not isinstance(level, int):
+        fail(f"--log-level: {name!r} is not one of critical, error, warning, info, debug")
+    return level
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -90,12 +105,16 @@ def serve(**flags: Any) -> None:
     # Reject bad values here, with the variable's name, before starting anything.
     PushSettings.from_env()
     settings = Settings.from_env()
+    configure_logging(settings.log_format, _level(settings.log_level))
     engine().dispose()  # and a database that is unreachable or not migrated
     with database() as target:  # and stored secrets this master key cannot decrypt
         check_master_key(target, box_from_env())
     _check_port_free(settings.host, settings.port)
-    err.print(
-        f"callrec serving on http://{settings.host}:{settings.port} (docs at /docs)", markup=False
+    if settings.metrics_listen is not None:
+        _check_port_free(*settings.metrics_listen)
+    # A log line, so that a JSON log stays all JSON.
+    logging.getLogger("callrec.serve").info(
+        "callrec serving on http://%s:%d (docs at /docs)", settings.host, settings.port
     )
     # Imported here: the web stack costs every other command ~0.4 s of start-up.
     from callrec.api import server

@@ -26,13 +26,15 @@ ERROR_BODY_BYTES = 200
 class DeliveryResult:
     delivered: bool
     error: str | None = None
+    # For metrics: delivered, http_status, timeout, connection, refused (an unsafe URL), error.
+    kind: str = "delivered"
 
 
-def _describe(exc: httpx.HTTPError) -> str:
+def _failure(exc: httpx.HTTPError) -> DeliveryResult:
     detail = " ".join(str(exc).split()) or exc.__class__.__name__
     if isinstance(exc, httpx.ConnectError):
-        return f"connection failed: {detail}"
-    return f"{exc.__class__.__name__}: {detail}"
+        return DeliveryResult(False, f"connection failed: {detail}", "connection")
+    return DeliveryResult(False, f"{exc.__class__.__name__}: {detail}", "error")
 
 
 async def _answer_snippet(response: httpx.Response) -> str:
@@ -70,11 +72,12 @@ async def _post(
                 return DeliveryResult(True)
             snippet = await _answer_snippet(response)
             reason = f"HTTP {response.status_code}"
-            return DeliveryResult(False, f"{reason}: {snippet}" if snippet else reason)
+            error = f"{reason}: {snippet}" if snippet else reason
+            return DeliveryResult(False, error, "http_status")
         finally:
             await response.aclose()
     assert connect_error is not None
-    return DeliveryResult(False, _describe(connect_error))
+    return _failure(connect_error)
 
 
 async def deliver(
@@ -87,8 +90,8 @@ async def deliver(
             target = await resolve_push_url(batch.url, settings.allow_private)
             return await _post(client, target, body, headers)
     except TimeoutError:
-        return DeliveryResult(False, f"no answer within {settings.timeout_seconds:g} s")
+        return DeliveryResult(False, f"no answer within {settings.timeout_seconds:g} s", "timeout")
     except UnsafeUrl as exc:
-        return DeliveryResult(False, f"refused: {exc}")
+        return DeliveryResult(False, f"refused: {exc}", "refused")
     except httpx.HTTPError as exc:
-        return DeliveryResult(False, _describe(exc))
+        return _failure(exc)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
@@ -20,6 +21,7 @@ import httpx
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
+from callrec.observability.metrics import PUSH_DELIVERIES, PUSH_DELIVERY_SECONDS
 from callrec.push.delivery import DeliveryResult, deliver
 from callrec.push.payload import encode_batch
 from callrec.push.schedule import next_attempt_us
@@ -140,12 +142,15 @@ class PushWorker:
 
     async def _send(self, client: httpx.AsyncClient, batch: ClaimedBatch) -> None:
         body = encode_batch(batch.rows, batch.time_zone)
+        started = time.perf_counter()
         try:
             result = await deliver(client, batch, body, self._settings)
         except asyncio.CancelledError:
             # Stopping mid-delivery: the receiver may have it or not; send it again soon.
             await self._db(release, self._engine, batch)
             raise
+        PUSH_DELIVERY_SECONDS.observe(time.perf_counter() - started)
+        PUSH_DELIVERIES.labels(result.kind).inc()
         await self._record(batch, result)
 
     async def _record(self, batch: ClaimedBatch, result: DeliveryResult) -> None:

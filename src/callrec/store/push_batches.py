@@ -448,3 +448,38 @@ def queue_status(engine: Engine, workspace: str, now_us: int) -> QueueStatus:
         parked_batches=len(parked),
         parked_records=sum(row.record_count for row in parked),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTotals:
+    """The push queue across every workspace, for metrics."""
+
+    queued_records: int  # stored, not yet gathered into a batch
+    pending_batches: int  # waiting for a first or further try, or being sent
+    parked_batches: int
+    parked_records: int
+
+
+def queue_totals(engine: Engine) -> QueueTotals:
+    """Counted across workspaces on purpose: an operator's view, never a tenant's."""
+    with engine.connect() as conn:
+        queued = conn.execute(
+            select(func.count()).select_from(push_outbox).where(o.batch_number.is_(None))
+        ).scalar_one()
+        by_state = {
+            row.state: (int(row.batches), int(row.records or 0))
+            for row in conn.execute(
+                select(
+                    b.state,
+                    func.count().label("batches"),
+                    func.sum(b.record_count).label("records"),
+                ).group_by(b.state)
+            )
+        }
+    parked = by_state.get(PARKED, (0, 0))
+    return QueueTotals(
+        queued_records=int(queued),
+        pending_batches=by_state.get(PENDING, (0, 0))[0],
+        parked_batches=parked[0],
+        parked_records=parked[1],
+    )

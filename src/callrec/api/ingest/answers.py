@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from callrec.api.request_log import facts_of
 from callrec.ingest.pipeline import IngestReport
+from callrec.observability.metrics import INGEST_ITEMS
 
 log = logging.getLogger("callrec.api")
 
@@ -47,13 +48,29 @@ def error_response(error: IngestHttpError) -> JSONResponse:
     return JSONResponse({"error": error.reason}, status_code=error.status, headers=error.headers)
 
 
-def report_response(report: IngestReport) -> JSONResponse:
+def count_items(source: str, report: IngestReport) -> None:
+    """The report's items in ``callrec_ingest_items_total``, under the source's name."""
+    for outcome, count in (
+        ("accepted", report.accepted),
+        ("duplicate", report.duplicates),
+        ("conflict", report.conflicts),
+        ("quarantined", report.quarantined),
+        ("skipped", report.skipped),
+        ("rejected", len(report.rejected)),
+    ):
+        if count:
+            INGEST_ITEMS.labels(source, outcome).inc(count)
+
+
+def report_response(request: Request, source: str, report: IngestReport) -> JSONResponse:
+    facts_of(request).ingest_source = source
+    count_items(source, report)
     return JSONResponse(report.as_json(), status_code=200)
 
 
-def internal_error(what: str) -> JSONResponse:
-    """500 without details (they go to the log under a request id); senders retry."""
-    request_id = uuid.uuid4().hex[:16]
+def internal_error(request: Request, what: str) -> JSONResponse:
+    """500 without details (they go to the log under the request id); senders retry."""
+    request_id = facts_of(request).request_id
     log.exception("%s failed, request id %s", what, request_id)
     return JSONResponse(
         {"error": f"internal error (request id {request_id}); nothing was stored, retry"},

@@ -22,6 +22,7 @@ from callrec.api.ingest.answers import (
     report_response,
 )
 from callrec.api.ingest.auth import bearer_source
+from callrec.api.request_log import facts_of
 from callrec.api.state import ServiceState
 from callrec.api.time_zones import known_zones
 from callrec.ingest.runner import run_ingest
@@ -50,7 +51,8 @@ def _time_zone(name: str | None) -> ZoneInfo | None:
 async def ingest_cdrs(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
     try:
-        await bearer_source(state.database, request.headers.get("authorization"))
+        source = await bearer_source(state.database, request.headers.get("authorization"))
+        facts_of(request).ingest_source = source.name
         tz = _time_zone(request.query_params.get("tz"))
         body = await read_body(request, MAX_BODY_BYTES)
         try:
@@ -59,8 +61,8 @@ async def ingest_cdrs(request: Request) -> Response:
             raise IngestHttpError(400, str(exc)) from exc
         report = await state.database.run(run_ingest, state.pipeline, items)
         report.name_time_zone_parameter("?tz=Area/City")
-        return report_response(report)
+        return report_response(request, source.name, report)
     except IngestHttpError as error:
         return error_response(error)
     except Exception:
-        return internal_error("CDR batch ingest")
+        return internal_error(request, "CDR batch ingest")

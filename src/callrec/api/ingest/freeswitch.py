@@ -16,15 +16,17 @@ from starlette.responses import Response
 
 from callrec.api.ingest.answers import (
     IngestHttpError,
+    count_items,
     error_response,
     internal_error,
     read_body,
     report_response,
 )
 from callrec.api.ingest.auth import basic_source
+from callrec.api.request_log import facts_of
 from callrec.api.state import ServiceState
 from callrec.ingest.items import Rejected, Skipped
-from callrec.ingest.pipeline import IngestReport
+from callrec.ingest.pipeline import IngestReport, ItemError
 from callrec.ingest.sources.freeswitch import SOURCE_HTTP, FreeswitchOptions, parse_document
 from callrec.ingest.sources.freeswitch_body import BodyError, cdr_json
 
@@ -38,6 +40,7 @@ async def ingest_freeswitch(request: Request) -> Response:
     state: ServiceState = request.app.state.callrec
     try:
         source = await basic_source(state.database, request.headers.get("authorization"))
+        facts_of(request).ingest_source = source.name
         body = await read_body(request, MAX_BODY_BYTES)
         try:
             document = cdr_json(request.headers.get("content-type"), body)
@@ -53,12 +56,13 @@ async def ingest_freeswitch(request: Request) -> Response:
         item = parse_document(document, options, where)
         if isinstance(item, Rejected):
             log.warning("FreeSWITCH CDR from %s rejected: %s: %s", source.name, where, item.reason)
+            count_items(source.name, IngestReport(rejected=[ItemError(where, item.reason)]))
             raise IngestHttpError(400, item.reason)
         if isinstance(item, Skipped):
-            return report_response(IngestReport(skipped=1))
+            return report_response(request, source.name, IngestReport(skipped=1))
         report = await state.database.run(state.pipeline.process, [item])
-        return report_response(report)
+        return report_response(request, source.name, report)
     except IngestHttpError as error:
         return error_response(error)
     except Exception:
-        return internal_error("FreeSWITCH ingest")
+        return internal_error(request, "FreeSWITCH ingest")

@@ -18,6 +18,7 @@ from callrec.api.breaker import CircuitBreaker
 from callrec.api.client_ip import ClientIpResolver, IPAddress, in_networks
 from callrec.api.lockout import FailureTracker, lockout_subjects
 from callrec.api.rate_limit import RateLimiter
+from callrec.observability.metrics import AUTH_FAILURES, GUARD_REFUSALS
 from callrec.settings import Settings
 from callrec.store.accounts import KeyCredentials
 from callrec.wire.sign import compute_sign, sign_matches
@@ -60,11 +61,13 @@ class RequestGuard:
 
     async def precheck(self, ip: IPAddress | None, headers: Mapping[str, str]) -> SignedHeaders:
         """The checks that need no database: deny list, lockout, headers, timestamp."""
-        if ip is not None and (
-            in_networks(ip, self._settings.deny_ips)
-            or await self._failures.is_locked_out(lockout_subjects(ip, headers.get("Api-Key")))
-        ):
-            raise ContractError(Status.IP_RESTRICTED, "IP restricted")
+        if ip is not None:
+            if in_networks(ip, self._settings.deny_ips):
+                GUARD_REFUSALS.labels("deny_list").inc()
+                raise ContractError(Status.IP_RESTRICTED, "IP restricted")
+            if await self._failures.is_locked_out(lockout_subjects(ip, headers.get("Api-Key"))):
+                GUARD_REFUSALS.labels("lockout").inc()
+                raise ContractError(Status.IP_RESTRICTED, "IP restricted")
         missing = [name for name in ("Api-Key", "Timestamp", "Sign") if not headers.get(name)]
         if missing:
             raise ContractError(Status.AUTHENTICATION, f"missing header: {', '.join(missing)}")
@@ -104,11 +107,14 @@ class RequestGuard:
     async def admit(self, credentials: KeyCredentials) -> None:
         """The key's rate limit: call only with credentials ``verify`` accepted."""
         if not await self.limiter.admit(credentials.api_key):
+            GUARD_REFUSALS.labels("rate_limit").inc()
             raise ContractError(Status.RATE_LIMITED, RATE_LIMITED_REASON)
 
     async def count_refusal(
         self, ip: IPAddress | None, headers: Mapping[str, str], error: ContractError
     ) -> None:
         """Count a ``-1`` answer towards the lockout; other answers do not count."""
+        if error.status is Status.AUTHENTICATION:
+            AUTH_FAILURES.inc()
         if ip is not None and error.status is Status.AUTHENTICATION:
             await self._failures.record_failure(lockout_subjects(ip, headers.get("Api-Key")))

@@ -14,6 +14,11 @@ import threading
 from collections import OrderedDict
 from typing import NamedTuple
 
+from callrec.observability.metrics import PAGE_CACHE_LOOKUPS
+
+_HIT = PAGE_CACHE_LOOKUPS.labels("hit")
+_MISS = PAGE_CACHE_LOOKUPS.labels("miss")
+
 
 class PageKey(NamedTuple):
     workspace_id: int
@@ -40,8 +45,10 @@ class PageCache:
             body = self._entries.get(key)
             if body is None:
                 self.misses += 1
+                _MISS.inc()
             else:
                 self.hits += 1
+                _HIT.inc()
                 self._entries.move_to_end(key)
             return body
 

@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool
 from callrec.api.vendor.credentials_memory import CredentialsMemory
 from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
 from callrec.api.vendor.walk_memory import WalkMemory
+from callrec.observability.metrics import DB_CONNECTIONS_IN_USE
 from callrec.store.accounts import CREDENTIALS_SQL, KeyCredentials, credentials_from_rows
 from callrec.store.change_notices import ACKS_CHANNEL, libpq_conninfo
 from callrec.store.page_plan import (
@@ -37,6 +38,7 @@ POOL_CONNECTIONS = 4  # one event loop keeps a few in flight; more only adds con
 BEGIN_SNAPSHOT = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 _CREDENTIALS = for_paramstyle(CREDENTIALS_SQL, "format")
 _REVISION = for_paramstyle(REVISION_SQL, "format")
+_IN_USE = DB_CONNECTIONS_IN_USE.labels("reader")
 
 
 def _format(statement: Statement) -> tuple[str, tuple[Any, ...]]:
@@ -75,12 +77,23 @@ class PostgresReader:
     ) -> T:
         try:
             async with self._pool.connection() as conn:
-                return await work(conn)
+                return await self._counted(work, conn)
         except psycopg.OperationalError:
             # Most likely a connection the server or a proxy dropped while it sat in the pool:
             # the pool discards it, and the read is repeated once on another.
             async with self._pool.connection() as conn:
-                return await work(conn)
+                return await self._counted(work, conn)
+
+    @staticmethod
+    async def _counted(
+        work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]],
+        conn: psycopg.AsyncConnection[Any],
+    ) -> T:
+        _IN_USE.inc()
+        try:
+            return await work(conn)
+        finally:
+            _IN_USE.dec()
 
     async def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         statement = for_paramstyle(sql, "format")

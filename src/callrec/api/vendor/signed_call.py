@@ -9,13 +9,13 @@ outcome into HTTP 200 with an envelope. queryPage and the number API are built t
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from callrec.api.client_ip import IPAddress
+from callrec.api.request_log import RequestFacts, facts_of
 from callrec.api.state import ServiceState
 from callrec.api.vendor.body_signature import (
     BODY_SIGNATURE_FAILED,
@@ -68,7 +68,11 @@ async def _body_or_error(
 
 
 async def authenticated_body(
-    state: ServiceState, request: Request, ip: IPAddress | None, max_bytes: int
+    state: ServiceState,
+    request: Request,
+    ip: IPAddress | None,
+    max_bytes: int,
+    facts: RequestFacts,
 ) -> tuple[KeyCredentials, bytes]:
     """The checks in the contract's order; the caller's credentials and the body they sent.
 
@@ -78,7 +82,10 @@ async def authenticated_body(
     """
     signed = await state.guard.precheck(ip, request.headers)
     body, body_error = await _body_or_error(request, max_bytes)
-    credentials = state.guard.verify(ip, signed, await state.reader.credentials(signed.api_key))
+    found = await state.reader.credentials(signed.api_key)
+    if found is not None:  # a key that exists, whether or not the sign matches: worth logging
+        facts.api_key, facts.workspace_id = found.api_key, found.workspace_id
+    credentials = state.guard.verify(ip, signed, found)
     if body_signature_refused(credentials, body_to_verify(request, signed.timestamp, body)):
         raise state.guard.reject(BODY_SIGNATURE_FAILED)
     if state.guard.limiter.enabled:
@@ -101,17 +108,24 @@ def endpoint(
     async def serve(request: Request) -> Response:
         state: ServiceState = request.app.state.callrec
         ip = state.guard.client_ip(request)
+        facts = facts_of(request)
+        facts.client_ip = None if ip is None else str(ip)
         try:
-            credentials, body = await authenticated_body(state, request, ip, max_body_bytes)
-            return _json(await handler(state, credentials, body))
+            credentials, body = await authenticated_body(state, request, ip, max_body_bytes, facts)
+            answer = await handler(state, credentials, body)
+            facts.contract_status = Status.SUCCESS.value
+            return _json(answer)
         except ContractError as error:
+            facts.contract_status = error.status.value
             await state.guard.count_refusal(ip, request.headers, error)
             return _json(encode_failure(error.status.value, error.reason))
         except Exception:
-            request_id = uuid.uuid4().hex[:16]
-            log.exception("%s failed, request id %s", name, request_id)
+            facts.contract_status = Status.SYSTEM_ERROR.value
+            log.exception("%s failed, request id %s", name, facts.request_id)
             return _json(
-                encode_failure(Status.SYSTEM_ERROR.value, f"system error (request id {request_id})")
+                encode_failure(
+                    Status.SYSTEM_ERROR.value, f"system error (request id {facts.request_id})"
+                )
             )
 
     serve.__name__ = name.replace("/", "_")

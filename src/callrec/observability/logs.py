@@ -1,0 +1,81 @@
+"""Log lines in one format for the server, ingest, push and the CLI: text or JSON.
+
+``CALLREC_LOG_FORMAT=text`` (the default) writes one readable line per event; ``json`` one
+JSON object per line, for a log shipper. Both put the time first, in UTC, ISO 8601. Events
+that carry fields (a request's id, status, duration...) pass them as ``extra={"fields":
+{...}}``: JSON writes them as keys, text as ``name=value`` after the message.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+from typing import Any
+
+
+def _utc_time(record: logging.LogRecord) -> str:
+    seconds = int(record.created)
+    millis = int((record.created - seconds) * 1000)
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{millis:03d}Z"
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    fields = getattr(record, "fields", None)
+    return fields if isinstance(fields, dict) else {}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": _utc_time(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(_fields(record))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+_PLAIN = re.compile(r'[^\s"=]+')
+
+
+def _text_value(value: object) -> str:
+    """As is when it reads unambiguously after ``name=``; else quoted, JSON-escaped."""
+    text = "-" if value is None else str(value)
+    return text if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{_utc_time(record)} {record.levelname} {record.name}: {record.getMessage()}"
+        fields = _fields(record)
+        if fields:
+            line += " " + " ".join(f"{name}={_text_value(v)}" for name, v in fields.items())
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def configure_logging(log_format: str, level: int = logging.WARNING) -> None:
+    """One handler on the root logger, to stderr; callrec's and uvicorn's loggers at ``level``.
+
+    Other libraries stay at WARNING so that a chatty dependency cannot flood the log.
+    """
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in ("callrec", "uvicorn", "uvicorn.error"):
+        logging.getLogger(name).setLevel(level)
+    # uvicorn's access log is replaced by callrec.access (one line per request, with more).
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
