@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from callrec.store import make_engine
 from callrec.store.copy import copy_database, nonempty_tables
+from callrec.store.record_cursor import cursor_key
 from callrec.store.schema import metadata, workspaces
 from callrec.store.secret_box import MASTER_KEY_VARIABLE
 from callrec.store.table_digest import TableDigest
@@ -79,6 +80,7 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, 
         imported = _cli(url, "cdr", "import", str(asterisk), "--format", "asterisk",
                         "--tz", "Asia/Kolkata", "--no-checkpoint")  # fmt: skip
         assert imported.stdout.startswith("accepted 2,"), imported
+        cursor_key(source)  # what the first records search makes: the cursor signing key
         with source.connect() as conn:
             empty = [
                 t.name
