@@ -11,12 +11,15 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from typer.exceptions import TyperException
 
 from callrec.cli import (
-    accounts,
+    admin_tokens,
+    audit,
     cdr,
     db,
     demo,
     fetch,
     ingest_sources,
+    keys,
+    numbers,
     purge,
     push,
     quarantine,
@@ -26,10 +29,11 @@ from callrec.cli import (
     secrets,
     serve,
     summary,
+    workspaces,
 )
-from callrec.cli.common import CliError, err
+from callrec.cli.common import FIELD_FLAGS, CliError, err
 from callrec.settings import SettingsError
-from callrec.store.errors import StoreError
+from callrec.store.errors import InvalidValue, StoreError
 
 app = typer.Typer(
     name="callrec",
@@ -55,9 +59,11 @@ def root(
 
 
 app.add_typer(db.app, name="db")
-app.add_typer(accounts.workspace_app, name="workspace")
-app.add_typer(accounts.key_app, name="key")
-app.add_typer(accounts.number_app, name="number")
+app.add_typer(workspaces.app, name="workspace")
+app.add_typer(keys.app, name="key")
+app.add_typer(numbers.app, name="number")
+app.add_typer(admin_tokens.app, name="admin")
+app.add_typer(audit.app, name="audit")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
 cdr.app.command("reprocess")(quarantine.reprocess)
@@ -98,6 +104,10 @@ def main() -> None:
     except CliError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(exc.exit_code)
+    except InvalidValue as exc:
+        field = exc.field or "value"
+        err.print(f"error: {exc.render(FIELD_FLAGS.get(field, field))}", markup=False)
+        sys.exit(1)
     except (StoreError, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from callrec.api.breaker import CircuitBreaker
 from callrec.api.client_ip import ClientIpResolver, IPAddress, in_networks
@@ -92,7 +92,7 @@ class RequestGuard:
         secret = credentials.secret if credentials else _UNKNOWN_KEY_SECRET
         expected = compute_sign(signed.api_key, secret, signed.timestamp)
         if not sign_matches(expected, signed.sign) or credentials is None:
-            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+            credentials = self._signed_with_previous(signed, credentials)
         if not credentials.key_enabled:
             raise ContractError(Status.KEY_DISABLED, "API key disabled")
         if not credentials.workspace_enabled:
@@ -100,6 +100,23 @@ class RequestGuard:
         if credentials.allow_ips and (ip is None or not in_networks(ip, credentials.allow_ips)):
             raise ContractError(Status.IP_NOT_WHITELISTED, "IP not in the API key's whitelist")
         return credentials
+
+    def _signed_with_previous(
+        self, signed: SignedHeaders, credentials: KeyCredentials | None
+    ) -> KeyCredentials:
+        """A key rotated with a grace period still signs with its old secret until the grace
+        ends, judged by this clock on every request: cached credentials cannot outlive it.
+        The credentials come back with the secret that signed (the body signature uses it)."""
+        if (
+            credentials is None
+            or credentials.previous_secret is None
+            or self._clock() * 1_000_000 >= credentials.previous_secret_until_us
+        ):
+            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+        expected = compute_sign(signed.api_key, credentials.previous_secret, signed.timestamp)
+        if not sign_matches(expected, signed.sign):
+            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+        return replace(credentials, secret=credentials.previous_secret)
 
     async def admit(self, credentials: KeyCredentials) -> None:
         """The key's rate limit: call only with credentials ``verify`` accepted."""
