@@ -7,12 +7,16 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from callrec import __version__
+from callrec.admin.app import PREFIX as ADMIN_PREFIX
+from callrec.admin.app import create_admin_app, merge_openapi
 from callrec.api.database import DatabaseRunner
 from callrec.api.ingest.cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest.cdrs import ingest_cdrs
@@ -55,6 +59,8 @@ def create_app(
     breaker): tests inject one they can move instead of sleeping.
     """
 
+    admin = create_admin_app()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
@@ -73,6 +79,7 @@ def create_app(
             reader=reader,
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
         )
+        admin.state.callrec = app.state.callrec
         app.state.guard_redis = guard.redis
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
         try:
@@ -141,6 +148,20 @@ def create_app(
         status, report = await readiness(state.database, request.app.state.guard_redis)
         return JSONResponse(report, status_code=status)
 
+    app.mount(ADMIN_PREFIX, admin)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = merge_openapi(document, admin)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -110,6 +110,30 @@ def set_key_requires_body_signature(
     )
 
 
+def update_key(
+    engine: Engine,
+    actor: Actor,
+    api_key: str,
+    *,
+    enabled: bool | None = None,
+    allow_ips: Sequence[str] | None = None,
+    require_body_signature: bool | None = None,
+) -> ApiKey:
+    """Several changes to one key in one transaction and one audit entry."""
+
+    def change(conn: Connection) -> ApiKey:
+        key = accounts.key_row(conn, api_key)
+        if enabled is not None:
+            key = accounts.set_key_enabled(conn, api_key, enabled)
+        if allow_ips is not None:
+            key = accounts.set_key_allow_ips(conn, api_key, allow_ips)
+        if require_body_signature is not None:
+            key = accounts.set_key_requires_body_signature(conn, api_key, require_body_signature)
+        return key
+
+    return _change(engine, actor, api_key, "key.update", change)
+
+
 def rotate_key(engine: Engine, actor: Actor, api_key: str, grace_seconds: int = 0) -> ApiKey:
     """A new secret (returned once); the old one signs for ``grace_seconds`` more.
 

@@ -123,6 +123,19 @@ class RequestGuard:
         if not await self.limiter.admit(credentials.api_key):
             raise ContractError(Status.RATE_LIMITED, RATE_LIMITED_REASON)
 
+    async def network_refused(self, ip: IPAddress | None) -> bool:
+        """Deny list or lockout of the caller's network: for faces other than queryPage (the
+        admin API), which share the lockout with it."""
+        return ip is not None and (
+            in_networks(ip, self._settings.deny_ips)
+            or await self._failures.is_locked_out(lockout_subjects(ip, None))
+        )
+
+    async def count_failed_credential(self, ip: IPAddress | None) -> None:
+        """A wrong admin token counts against the caller's network like a wrong sign."""
+        if ip is not None:
+            await self._failures.record_failure(lockout_subjects(ip, None))
+
     async def count_refusal(
         self, ip: IPAddress | None, headers: Mapping[str, str], error: ContractError
     ) -> None:
