@@ -10,8 +10,8 @@ from callrec.operations.actor import CLI
 from callrec.operations.tokens import create_token, revoke_token
 from callrec.store.admin_tokens import list_tokens, token_hash
 from tests.admin.conftest import Admin, TokenMaker, admin_client, problem
-from tests.api.support import query, wrong_sign_headers
 from tests.api.support import post as post_signed
+from tests.api.support import query, wrong_sign_headers
 from tests.conftest import Tenant
 from tests.helpers import RunningServer
 
@@ -30,7 +30,7 @@ def test_missing_wrong_and_revoked_tokens_are_401(
 
 
 def test_only_the_hash_is_stored(engine: Engine) -> None:
-    token, plain = create_token(engine, CLI, "crm", None, False)
+    _token, plain = create_token(engine, CLI, "crm", None, False)
     assert plain.startswith("cra_")
     assert len(plain) > 40
     [listed] = list_tokens(engine)
