@@ -31,3 +31,15 @@ def test_an_oversize_body_is_413_declared_or_streamed(operator: Admin) -> None:
     problem(operator.post("/workspaces", content=chunks(),
                           headers={"Content-Type": "application/json"}), 413)  # fmt: skip
     assert operator.get("/workspaces").json()["items"] == []
+
+
+def test_a_path_the_mount_cannot_match_is_still_a_problem_document(operator: Admin) -> None:
+    """Found by schemathesis: a newline in a name fell through to the main app's 404."""
+    problem(operator.get("/workspaces/a%0Ab"), 404)
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(operator: Admin) -> None:
+    """Found by schemathesis: FastAPI's own 400 was undocumented."""
+    answer = operator.post("/workspaces", content=b"\xff\xfe{",
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+    problem(answer, 422, "body")

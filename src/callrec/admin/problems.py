@@ -113,6 +113,13 @@ def _field_of(location: tuple[Any, ...]) -> str:
     return name or "body"
 
 
+async def http_problem(request: Request, exc: HTTPException) -> JSONResponse:
+    if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8, say)
+        return problem_response(422, "the body is not a JSON document", "body")
+    detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
+    return problem_response(exc.status_code, detail, headers=exc.headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -133,10 +140,7 @@ def install(app: FastAPI) -> None:
         detail = f"{first['field']}: {first['detail']}"
         return problem_response(422, detail, first["field"], errors)
 
-    @app.exception_handler(HTTPException)
-    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
-        return problem_response(exc.status_code, detail, headers=exc.headers)
+    app.add_exception_handler(HTTPException, http_problem)  # type: ignore[arg-type]
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

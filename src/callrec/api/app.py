@@ -10,13 +10,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.utils import get_openapi
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 
 from callrec import __version__
 from callrec.admin.app import PREFIX as ADMIN_PREFIX
 from callrec.admin.app import create_admin_app, merge_openapi
+from callrec.admin.problems import http_problem
 from callrec.api.database import DatabaseRunner
 from callrec.api.ingest.cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest.cdrs import ingest_cdrs
@@ -149,6 +152,14 @@ def create_app(
         return JSONResponse(report, status_code=status)
 
     app.mount(ADMIN_PREFIX, admin)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A path under the admin prefix that the mount does not match (a newline in it) is
+        # still the admin API's to answer, as a problem document.
+        if request.url.path.startswith(ADMIN_PREFIX + "/"):
+            return await http_problem(request, exc)
+        return await http_exception_handler(request, exc)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
