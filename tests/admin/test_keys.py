@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from callrec.operations import keys
+from callrec.operations.actor import CLI
 from callrec.store import accounts
+from callrec.store.schema import api_keys
+from callrec.store.secret_box import MASTER_KEY_VARIABLE, MasterKey, SecretBox, new_master_key_text
+from callrec.store.secret_rotation import rotate_secrets
 from tests.admin.conftest import Admin, TokenMaker, admin_client, problem
 from tests.api.support import query
 from tests.conftest import Tenant
@@ -100,3 +108,21 @@ def test_a_negative_or_huge_grace_is_422(operator: Admin, tenant: Tenant) -> Non
     for grace in (-1, 10**9, "soon"):
         problem(operator.post(f"/keys/{tenant.api_key}/rotate", json={"graceSeconds": grace}),
                 422, "graceSeconds")  # fmt: skip
+
+
+def test_secrets_rotate_reseals_a_rotated_keys_old_secret_too(
+    engine: Engine, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(MASTER_KEY_VARIABLE, raising=False)
+    rotated = keys.rotate_key(engine, CLI, tenant.api_key, grace_seconds=600)
+    box = SecretBox(MasterKey.parse(new_master_key_text()))
+    assert rotate_secrets(engine, SecretBox(None), box) == 2
+    with engine.connect() as conn:
+        stored = conn.execute(select(api_keys.c.secret, api_keys.c.previous_secret)).one()
+    assert tenant.secret not in stored.previous_secret  # no plaintext left behind
+    assert rotated.secret not in stored.secret
+    monkeypatch.setenv(MASTER_KEY_VARIABLE, base64.b64encode(box.key.material).decode())
+    with engine.connect() as conn:
+        found = accounts.lookup_credentials(conn, tenant.api_key)
+    assert found is not None
+    assert (found.secret, found.previous_secret) == (rotated.secret, tenant.secret)

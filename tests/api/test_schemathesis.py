@@ -25,6 +25,8 @@ from schemathesis.checks import CheckFunction
 from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
 
+from callrec.operations.actor import CLI
+from callrec.operations.tokens import create_token
 from callrec.settings import Settings
 from callrec.store import accounts, ingest_sources, make_engine, upgrade
 from callrec.store.records import insert_records
@@ -45,6 +47,7 @@ class Api:
     api_key: str
     secret: str
     ingest_token: str
+    admin_token: str
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +61,11 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     with engine.begin() as conn:
         insert_records(conn, workspace.id, records)
     token = ingest_sources.create_source(engine, "schemathesis").secret
+    _, admin_token = create_token(engine, CLI, "schemathesis", None, False)
     engine.dispose()
     server = run_server(Settings(database_url=url))
     try:
-        yield Api(server, key.api_key, key.secret, token)
+        yield Api(server, key.api_key, key.secret, token, admin_token)
     finally:
         server.stop()
 
@@ -102,6 +106,8 @@ def _signing_schema(api: Api) -> Any:
             )
         elif case.operation.path == "/ingest/cdrs":
             headers["Authorization"] = f"Bearer {api.ingest_token}"
+        elif case.operation.path.startswith("/admin/v1/"):
+            headers["Authorization"] = f"Bearer {api.admin_token}"
         case.headers = headers
         return case
 
