@@ -12,7 +12,12 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from callrec.store.accounts import MAX_ALLOW_IPS, MAX_APP_ID, MAX_WORKSPACE_NAME
+from callrec.store.accounts import (
+    MAX_ALLOW_IPS,
+    MAX_APP_ID,
+    MAX_WORKSPACE_NAME,
+    WORKSPACE_NAME_PATTERN,
+)
 
 T = TypeVar("T")
 MAX_GRACE_SECONDS = 30 * 24 * 3600
@@ -27,18 +32,23 @@ class Answer(BaseModel):
 
 
 Name = Field(min_length=1, max_length=MAX_WORKSPACE_NAME)
+# What callrec.store.accounts accepts for a new name, stated for the OpenAPI document:
+# printable, no "/" (names are path segments), no surrounding spaces.
+NAME_PATTERN = f"^(?:{WORKSPACE_NAME_PATTERN})$"
+CURRENCY_PATTERN = r"^[A-Za-z]{3}$"
 
 
 class WorkspaceCreate(Body):
-    name: str = Name
-    currency: str = Field("USD", max_length=8, description="ISO 4217 code.")
+    name: str = Field(min_length=1, max_length=MAX_WORKSPACE_NAME, pattern=NAME_PATTERN)
+    currency: str = Field("USD", pattern=CURRENCY_PATTERN, description="ISO 4217 code.")
     time_zone: str = Field("UTC", max_length=64, description="IANA zone name.")
 
 
 class WorkspaceUpdate(Body):
     name: str | None = Field(None, min_length=1, max_length=MAX_WORKSPACE_NAME,
+                             pattern=NAME_PATTERN,
                              description="A new name: renames the workspace.")  # fmt: skip
-    currency: str | None = Field(None, max_length=8)
+    currency: str | None = Field(None, pattern=CURRENCY_PATTERN)
     time_zone: str | None = Field(None, max_length=64)
     enabled: bool | None = None
 

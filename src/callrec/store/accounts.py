@@ -36,7 +36,10 @@ MAX_ALLOW_IPS = 100  # CIDRs in one key's whitelist
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CURRENCY = re.compile(r"[A-Z]{3}")
 # Printable, no surrounding spaces, no "/" (names appear in URL paths).
-_WORKSPACE_NAME = re.compile(r"[^\s/][^/\x00-\x1f\x7f]*(?<!\s)")
+_NAME_CHAR = r"[^/\x00-\x1f\x7f-\x9f]"
+_NAME_EDGE = r"[^\s/\x00-\x1f\x7f-\x9f]"
+WORKSPACE_NAME_PATTERN = f"{_NAME_EDGE}(?:{_NAME_CHAR}*{_NAME_EDGE})?"
+_WORKSPACE_NAME = re.compile(WORKSPACE_NAME_PATTERN)
 
 Target = Engine | Connection
 
