@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 
 from callrec.store import accounts
 from callrec.store.schema import idempotency_keys
-from tests.admin.conftest import Admin, TokenMaker, problem
+from tests.admin.conftest import PREFIX, Admin, TokenMaker, problem
+from tests.helpers import RunningServer
 
 
 def test_a_retry_with_the_same_key_and_body_gets_the_first_answer(
@@ -77,3 +80,21 @@ def test_an_overlong_key_is_422_naming_the_header(operator: Admin) -> None:
     overlong = {"Idempotency-Key": "k" * 201}
     problem(operator.post("/workspaces", json={"name": "a"}, headers=overlong), 422,
             "Idempotency-Key")  # fmt: skip
+
+
+def test_concurrent_retries_run_the_request_once(
+    admin_server: RunningServer, make_token: TokenMaker, engine: Engine
+) -> None:
+    """Sent together, the same key makes one workspace: the others replay it or get 409."""
+    token = make_token()
+    headers = {"Idempotency-Key": "burst", "Authorization": f"Bearer {token}"}
+
+    def send(_: int) -> int:
+        with httpx.Client(base_url=admin_server.base_url + PREFIX, timeout=10) as http:
+            return http.post("/workspaces", json={"name": "acme"}, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(send, range(6)))
+    assert set(statuses) <= {201, 409}, statuses
+    assert 201 in statuses
+    assert [w.name for w in accounts.list_workspaces(engine)] == ["acme"]
