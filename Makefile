@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-full bench-wrk clean fuzz fuzz-ci
+.PHONY: run test lint format bench bench-full bench-wrk bench-switch clean fuzz fuzz-ci
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,10 +42,10 @@ format: $(VENV)/.installed-dev
 ## bench: every benchmark of issue 6, quick mode (200k calls, a few minutes);
 ## BENCH_MODE=full (or make bench-full) for 10M calls. Results in bench/results/.
 BENCH_MODE ?= quick
-bench: $(VENV)/.installed bench-wrk
+bench: $(VENV)/.installed bench-wrk bench-switch
 	BENCH_MODE=$(BENCH_MODE) $(BIN)/python -m bench.run
 
-bench-full: $(VENV)/.installed bench-wrk
+bench-full: $(VENV)/.installed bench-wrk bench-switch
 	BENCH_MODE=full $(BIN)/python -m bench.run
 
 # The load generator: the Debian package, installed when missing and running as root.
@@ -57,6 +57,15 @@ bench-wrk:
 		echo "make bench needs wrk: sudo apt-get install wrk (Debian/Ubuntu) or brew install wrk" >&2; \
 		exit 1; \
 	fi
+
+# The Kamailio case (issue 16): Kamailio and SIPp from Debian, installed when missing and
+# running as root; otherwise the case is skipped with a line saying how to install them.
+SWITCH_PACKAGES := kamailio kamailio-json-modules kamailio-utils-modules sip-tester
+bench-switch:
+	@command -v kamailio >/dev/null 2>&1 && command -v sipp >/dev/null 2>&1 && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get install -y $(SWITCH_PACKAGES) || { apt-get update && apt-get install -y $(SWITCH_PACKAGES); }; \
+	fi; exit 0
 
 ## fuzz: every atheris target for FUZZ_SECONDS each (default 300); fuzz-ci: 15 s each.
 ## A crash stops the run and leaves its input in fuzz/crashes/.

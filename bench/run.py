@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-from bench import ingest_bench, query_bench
+from bench import ingest_bench, kamailio_bench, query_bench
 from bench.common import Stopwatch, backends
 from bench.modes import MODES, mode_from_env
 from bench.report import Figure, Goal, figure_line
@@ -38,6 +38,21 @@ def ingest_figure(ingest: dict[str, Any]) -> Figure:
     )
 
 
+def kamailio_figures(result: dict[str, Any]) -> list[Figure]:
+    """Issue 16: CDRs through Kamailio beside the same CDRs posted directly."""
+    k, d = result["through_kamailio"], result["posted_directly"]
+    load = f"{result['calls_per_second']} calls/s of 1-3 s for {result['seconds']} s"
+    return [
+        Figure("k", f"CDRs stored per second through Kamailio ({load})",
+               k["stored_per_second"], "CDRs/s", "posted directly", d["stored_per_second"],
+               note=f"{k['stored']} of {k['cdrs']} stored"),
+        Figure("k", "BYE to stored record through Kamailio: median", k["lag_median_ms"], "ms",
+               "posted directly", d["lag_median_ms"]),
+        Figure("k", "BYE to stored record through Kamailio: p99", k["lag_p99_ms"], "ms",
+               "posted directly", d["lag_p99_ms"]),
+    ]  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=sorted(MODES), help="default: $BENCH_MODE or quick")
@@ -46,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached datasets")
     parser.add_argument("--profile", action="store_true", help="py-spy the server under load")
     parser.add_argument("--skip-ingest", action="store_true", help="only the query cases")
+    parser.add_argument("--skip-kamailio", action="store_true", help="no Kamailio/SIPp case")
     args = parser.parse_args(argv)
     mode = MODES[args.mode] if args.mode else mode_from_env()
     try:
@@ -66,6 +82,16 @@ def main(argv: list[str] | None = None) -> int:
                 figure = ingest_figure(result["ingest"]).as_json()
                 print(figure_line(figure), flush=True)
                 result["figures"].append(figure)
+            if not args.skip_kamailio:
+                problem = kamailio_bench.missing_tools()
+                if problem:
+                    print(f"  Kamailio case skipped: {problem}", flush=True)
+                else:
+                    print("  Kamailio and SIPp: calls at a steady rate vs posted directly")
+                    result["kamailio"] = kamailio_bench.run(backend, mode.name)
+                    for figure in kamailio_figures(result["kamailio"]):
+                        print(figure_line(figure.as_json()), flush=True)
+                        result["figures"].append(figure.as_json())
             json_path, markdown_path = write_results(result)
             print(f"  -> {json_path.relative_to(json_path.parents[2])}, {markdown_path.name}")
     print(f"done in {everything.seconds:,.0f} s")

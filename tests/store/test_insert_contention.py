@@ -82,3 +82,20 @@ def test_callids_committed_by_another_writer_before_the_claim_are_duplicates(
     assert (outcome.inserted, outcome.duplicates) == (len(expected_ours), len(rival_callids))
     # Each callid stored once, and counted once in the hourly counters.
     assert _stored_totals(engine, ws) == (3, 3, 3)
+
+
+def test_a_rival_claiming_in_the_same_microsecond_keeps_its_callids(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writers whose clocks read the same microsecond: claims are told apart all the same."""
+    monkeypatch.setattr(records, "now_micros", lambda: 1_700_000_000_000_000)
+    ws = accounts.create_workspace(engine, "acme", "EUR").id
+    batch = [make_record(callid, START) for callid in ("a", "b", "c")]
+    rival_outcomes = _contend_before_claim(monkeypatch, engine, ws, [make_record("b", START)])
+
+    with write_transaction(engine) as conn:
+        outcome = insert_records(conn, ws, batch)
+
+    assert rival_outcomes[0].inserted_callids == {"b"}
+    assert outcome.inserted_callids == {"a", "c"}
+    assert _stored_totals(engine, ws) == (3, 3, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from importlib.metadata import version as package_version
 
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -31,7 +32,7 @@ from callrec.cli import (
     summary,
     workspaces,
 )
-from callrec.cli.common import FIELD_FLAGS, CliError, err
+from callrec.cli.common import FIELD_FLAGS, CliError, err, out
 from callrec.settings import SettingsError
 from callrec.store.errors import InvalidValue, StoreError
 
@@ -44,6 +45,12 @@ app = typer.Typer(
 )
 
 
+def _print_version(requested: bool) -> None:
+    if requested:
+        out.print(f"callrec {package_version('callrec')}", markup=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     database_url: str | None = typer.Option(
@@ -52,6 +59,13 @@ def root(
         envvar="CALLREC_DATABASE_URL",
         help="Database URL (default sqlite:///callrec.db).",
         show_envvar=True,
+    ),
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print callrec's version and exit.",
     ),
 ) -> None:
     if database_url:

@@ -69,16 +69,12 @@ def record_row(workspace_id: int, r: CallRecord, stored_us: int) -> tuple[Any, .
     )  # fmt: skip
 
 
-def _callids_present(
-    conn: Connection, workspace_id: int, callids: Sequence[str], stored_us: int | None = None
-) -> set[str]:
+def _callids_present(conn: Connection, workspace_id: int, callids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for chunk in chunks_for(conn, list(callids)):
         query = select(ids.callid).where(
             ids.workspace_id == workspace_id, is_one_of(conn, ids.callid, chunk)
         )
-        if stored_us is not None:
-            query = query.where(ids.stored_us == stored_us)
         found.update(conn.execute(query).scalars())
     return found
 
@@ -89,21 +85,45 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
+# PostgreSQL claims a whole batch in one statement (arrays); SQLite in multi-row VALUES of
+# this many rows (4 parameters each, well under its 32,766-variable limit).
+_CLAIM_ROWS_PER_STATEMENT = 500
+_CLAIM_RETURNING = " ON CONFLICT DO NOTHING RETURNING callid"
+_CLAIM_FROM_ARRAYS = (
+    f"INSERT INTO {call_record_ids.name} ({', '.join(ID_COLUMNS)}) "
+    "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::bigint[])" + _CLAIM_RETURNING
+)
+
+
+def _claim_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
+    if conn.dialect.name == "postgresql":
+        columns = tuple(list(column) for column in zip(*rows, strict=True))
+        return {row[0] for row in conn.exec_driver_sql(_CLAIM_FROM_ARRAYS, columns)}
+    claimed: set[str] = set()
+    for start in range(0, len(rows), _CLAIM_ROWS_PER_STATEMENT):
+        chunk = rows[start : start + _CLAIM_ROWS_PER_STATEMENT]
+        values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+        sql = (
+            f"INSERT INTO {call_record_ids.name} ({', '.join(ID_COLUMNS)}) VALUES {values}"
+            + _CLAIM_RETURNING
+        )
+        parameters = tuple(value for row in chunk for value in row)
+        claimed.update(row[0] for row in conn.exec_driver_sql(sql, parameters))
+    return claimed
+
+
 def claim_callids(
     conn: Connection, workspace_id: int, new: dict[str, CallRecord], stored_us: int
 ) -> list[str]:
     """Claim the callids in call_record_ids; the ones this writer claimed, maybe none.
 
     Between the lookup and this claim another writer may have committed some or all of them:
-    those are its records, and this writer's duplicates.
+    those are its records, and this writer's duplicates. ``RETURNING`` names exactly the rows
+    this statement inserted, so two writers are told apart even when their clocks agree.
     """
-    claimed = conn.exec_driver_sql(
-        _insert_sql(conn, call_record_ids.name, ID_COLUMNS, ignore=True),
-        [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()],
-    )
-    if claimed.rowcount == len(new):
-        return list(new)
-    return list(_callids_present(conn, workspace_id, list(new), stored_us))
+    rows = [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()]
+    claimed = _claim_rows(conn, rows)
+    return [callid for callid in new if callid in claimed]
 
 
 def insert_records(
@@ -115,8 +135,8 @@ def insert_records(
     This is the ingest hot path, so it speaks to the driver directly: one indexed lookup of
     the batch's callids, then ``executemany`` of plain tuples. Claiming the callids in
     call_record_ids with ``ON CONFLICT DO NOTHING`` keeps it right when another writer stores
-    the same callid at the same moment (PostgreSQL makes the second wait for the first);
-    the row count notices, and this writer's claims are then told apart by ``stored_us``.
+    the same callid at the same moment (PostgreSQL makes the second wait for the first), and
+    its ``RETURNING`` says which callids this writer won.
     """
     if not records:
         return InsertOutcome(0, 0, frozenset())
