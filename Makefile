@@ -18,10 +18,11 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 ## run: install, migrate ./callrec.db, seed the demo if empty, serve on 127.0.0.1:8080
+## (make run PORT=9000 HOST=0.0.0.0; or CALLREC_PORT / CALLREC_HOST in the environment)
 run: $(VENV)/.installed
 	$(BIN)/callrec db upgrade
-	$(BIN)/callrec demo
-	$(BIN)/callrec serve
+	$(BIN)/callrec demo $(if $(PORT),--port $(PORT))
+	$(BIN)/callrec serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## test: install the dev dependencies, lint, run the whole test suite
 ## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU)

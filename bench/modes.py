@@ -21,10 +21,11 @@ class Mode:
     latency_runs: int  # requests per single-page latency or SQL timing
     latency_max_seconds: float  # ... or fewer, when they take longer than this
     ingest_calls: int  # rated ingest vs raw executemany
+    stats_records: int  # case g: one workspace's records, 31-day overview vs GROUP BY
 
 
-QUICK = Mode("quick", QUICK_COUNT, 3, 1, 1, 50_000, 120, 10_000, 20, 3, 50_000)
-FULL = Mode("full", FULL_COUNT, 10, 2, 2, 1_000_000, 420, 10_000, 30, 5, 1_000_000)
+QUICK = Mode("quick", QUICK_COUNT, 3, 1, 1, 50_000, 120, 10_000, 20, 3, 50_000, 100_000)
+FULL = Mode("full", FULL_COUNT, 10, 2, 2, 1_000_000, 420, 10_000, 30, 5, 1_000_000, 5_000_000)
 MODES = {m.name: m for m in (QUICK, FULL)}
 
 

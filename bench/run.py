@@ -1,5 +1,6 @@
 """Every benchmark of issue 6 on SQLite, and on PostgreSQL when reachable: the queryPage
-cases under wrk load and rated ingest, each figure beside a baseline from the same run.
+cases under wrk load, rated ingest, and (issue 11) the 31-day overview from rollups, each
+figure beside a baseline from the same run.
 
     make bench                  # quick mode (200k calls): a few minutes
     make bench-full             # BENCH_MODE=full: 10M calls (the first run builds the data)
@@ -14,8 +15,8 @@ import argparse
 import sys
 from typing import Any
 
-from bench import ingest_bench, kamailio_bench, query_bench
-from bench.common import Stopwatch, backends
+from bench import ingest_bench, kamailio_bench, query_bench, stats_bench
+from bench.common import Stopwatch, backends, fresh_database
 from bench.modes import MODES, mode_from_env
 from bench.report import Figure, Goal, figure_line
 from bench.results import results_path, write_results
@@ -60,8 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=query_bench.CONNECTIONS)
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached datasets")
     parser.add_argument("--profile", action="store_true", help="py-spy the server under load")
-    parser.add_argument("--skip-ingest", action="store_true", help="only the query cases")
+    parser.add_argument("--skip-ingest", action="store_true", help="no ingest case (f)")
     parser.add_argument("--skip-kamailio", action="store_true", help="no Kamailio/SIPp case")
+    parser.add_argument("--skip-stats", action="store_true", help="no overview case (g)")
     args = parser.parse_args(argv)
     mode = MODES[args.mode] if args.mode else mode_from_env()
     try:
@@ -92,6 +94,14 @@ def main(argv: list[str] | None = None) -> int:
                     for figure in kamailio_figures(result["kamailio"]):
                         print(figure_line(figure.as_json()), flush=True)
                         result["figures"].append(figure.as_json())
+            if not args.skip_stats:
+                print(
+                    f"  31-day overview of {mode.stats_records:,} records vs GROUP BY", flush=True
+                )
+                with fresh_database(backend) as (_url, engine):
+                    figure = stats_bench.run(backend, engine, mode.stats_records)
+                print(figure_line(figure), flush=True)
+                result["figures"].append(figure)
             json_path, markdown_path = write_results(result)
             print(f"  -> {json_path.relative_to(json_path.parents[2])}, {markdown_path.name}")
     print(f"done in {everything.seconds:,.0f} s")

@@ -34,10 +34,14 @@ def create_app() -> FastAPI:
         await request.body()  # callrec reads the body too
         return Response(body, media_type=JSON_CONTENT_TYPE)
 
+    async def switch_number(number: str) -> Response:
+        return Response(body, media_type="application/json")
+
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
     app.add_api_route(QUERY_PAGE_PATH, query_page, methods=["POST"])
+    app.add_api_route("/switch/v1/numbers/{number}", switch_number, methods=["GET"])
     app.add_api_route("/healthz", healthz, methods=["GET"])
     return app
 

@@ -19,7 +19,8 @@ from sqlalchemy.engine import Engine
 
 from callrec.settings import Settings
 from callrec.store import accounts, make_engine, upgrade
-from tests.helpers import RunningServer, missing_prerequisite, run_server
+from tests import helpers
+from tests.helpers import MISSING_PREREQUISITES, RunningServer, missing_prerequisite, run_server
 
 POSTGRES_ADMIN_DSN = os.environ.get(
     "CALLREC_TEST_POSTGRES", "postgresql://root@127.0.0.1:5432/test"
@@ -36,6 +37,21 @@ def _postgres_unavailable() -> str | None:
         except psycopg.Error as exc:
             _postgres_problem = f"PostgreSQL not reachable at {POSTGRES_ADMIN_DSN}: {exc}".strip()
     return _postgres_problem or None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A missing prerequisite's skips share one location, so `-ra` prints one line for them.
+
+    pytest folds skips by (file, line, reason): without this a missing PostgreSQL printed a
+    line for every test file (and every line) that needed it.
+    """
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = report.longrepr[2].removeprefix("Skipped: ")
+        if reason in MISSING_PREREQUISITES:
+            report.longrepr = (helpers.__file__, None, report.longrepr[2])
+    return report
 
 
 REDIS_URL = os.environ.get("CALLREC_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -109,12 +125,17 @@ def tenant(make_tenant: Callable[..., Tenant]) -> Tenant:
 
 
 @pytest.fixture
-def start_server(database_url: str, engine: Engine) -> Iterator[Callable[..., RunningServer]]:
-    """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test."""
+def start_server(
+    database_url: str, engine: Engine, tmp_path: Any
+) -> Iterator[Callable[..., RunningServer]]:
+    """Start the real ASGI app under uvicorn on a free loopback port; stopped after the test.
+
+    Uploaded files (voicemail greetings) go to the test's own directory, never the cwd."""
     running: list[RunningServer] = []
 
     def start(clock: Callable[[], float] | None = None, **overrides: Any) -> RunningServer:
-        settings = replace(Settings(database_url=database_url), **overrides)
+        base = Settings(database_url=database_url, files_dir=str(tmp_path / "files"))
+        settings = replace(base, **overrides)
         server = run_server(settings, clock=clock)
         running.append(server)
         return server

@@ -127,8 +127,14 @@ def make_record(callid: str, start: str, **overrides: Any) -> CallRecord:
     return CallRecord(**values)
 
 
+# Problems reported by missing_prerequisite in this process: tests/conftest.py folds their skips
+# into one summary line each, however many tests and files they skipped.
+MISSING_PREREQUISITES: set[str] = set()
+
+
 def missing_prerequisite(problem: str) -> NoReturn:
     """Skip with one line saying why; under CI=true the prerequisite must be there: fail."""
     if os.environ.get("CI") == "true":
         pytest.fail(problem)
+    MISSING_PREREQUISITES.add(problem)
     pytest.skip(problem)

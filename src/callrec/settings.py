@@ -1,23 +1,126 @@
-"""Service settings, read from ``CALLREC_*`` environment variables.
+"""Every ``CALLREC_*`` setting, declared once: variable, type, default, bounds and help.
 
-Every setting is also a ``callrec serve`` flag; the CLI writes flags into the
-environment so that worker processes started by uvicorn read the same values.
+The rule (README, docs/operations.md): every setting is an environment variable and a
+``callrec serve`` flag, and the flag wins. A setting is one ``setting(...)`` field below: the
+``Settings`` (server) and ``PushVariables`` (delivery) dataclasses take their fields, defaults
+and parsing from it, ``callrec serve`` generates its flags from ``SETTINGS``, and a test checks
+that every ``CALLREC_*`` variable read in ``src/`` is here and documented. The few variables
+that are not server settings (the client's, the master key) are in ``OTHER_VARIABLES``.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from enum import Enum
+from typing import Any, TypeVar
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 DEFAULT_DATABASE_URL = "sqlite:///callrec.db"
+_SETTING = "callrec.setting"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message names the variable."""
+
+
+class Kind(Enum):
+    """How a setting's text becomes a value."""
+
+    TEXT = "text"  # a string; empty means the default
+    WHOLE = "whole"  # an integer within [minimum, maximum]
+    DECIMAL = "decimal"  # a decimal number within [minimum, maximum], fractions allowed
+    SWITCH = "switch"  # 1/true/yes/on or 0/false/no/off
+    NETWORKS = "networks"  # comma- or space-separated CIDRs
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One ``CALLREC_*`` variable. ``flag`` is None for the few that are never flags."""
+
+    variable: str
+    default: Any
+    help: str
+    kind: Kind = Kind.TEXT
+    minimum: int | Decimal | None = None
+    maximum: int | Decimal | None = None
+    flag: str | None = (
+        ""  # "": derived from the variable (CALLREC_LOCKOUT_SECONDS: --lockout-seconds)
+    )
+
+    @property
+    def option(self) -> str | None:
+        """The ``callrec serve`` flag, or None when the setting is an environment variable only."""
+        if self.flag is None:
+            return None
+        return self.flag or "--" + self.variable.removeprefix("CALLREC_").lower().replace("_", "-")
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        """This setting's value in ``env``: the default when unset or empty."""
+        raw = env.get(self.variable, "").strip()
+        if not raw:
+            return self.default
+        return _PARSERS[self.kind](self, raw)
+
+    def fail(self, problem: str) -> SettingsError:
+        return SettingsError(f"{self.variable}: {problem}")
+
+
+def _whole(setting: Setting, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise setting.fail(f"{raw!r} is not a whole number") from exc
+    _check_bounds(setting, value)
+    return value
+
+
+def _decimal(setting: Setting, raw: str) -> Decimal:
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise setting.fail(f"{raw!r} is not a number") from exc
+    if not value.is_finite():
+        raise setting.fail(f"{raw!r} is not a number")
+    _check_bounds(setting, value)
+    return value
+
+
+def _check_bounds(setting: Setting, value: int | Decimal) -> None:
+    low, high = setting.minimum, setting.maximum
+    if low is not None and high is not None and not low <= value <= high:
+        raise setting.fail(f"must be between {low} and {high}, got {value}")
+    if low is not None and value < low:
+        raise setting.fail(f"must be at least {low}, got {value}")
+    if high is not None and value > high:
+        raise setting.fail(f"must be at most {high}, got {value}")
+
+
+def _switch(setting: Setting, raw: str) -> bool:
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise setting.fail(f"{raw!r} is not one of 1, true, yes, on, 0, false, no, off")
+
+
+def _networks(setting: Setting, raw: str) -> tuple[IPNetwork, ...]:
+    return parse_networks(raw, setting.variable)
+
+
+_PARSERS: dict[Kind, Callable[[Setting, str], Any]] = {
+    Kind.TEXT: lambda _setting, raw: raw,
+    Kind.WHOLE: _whole,
+    Kind.DECIMAL: _decimal,
+    Kind.SWITCH: _switch,
+    Kind.NETWORKS: _networks,
+}
 
 
 def parse_networks(value: str, variable: str) -> tuple[IPNetwork, ...]:
@@ -31,76 +134,302 @@ def parse_networks(value: str, variable: str) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
-def _optional_int(env: Mapping[str, str], name: str, minimum: int) -> int | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}: {raw!r} is not a whole number") from exc
-    if value < minimum:
-        raise SettingsError(f"{name}: must be at least {minimum}, got {value}")
-    return value
+def setting(
+    variable: str,
+    default: Any,
+    help: str,
+    kind: Kind = Kind.TEXT,
+    *,
+    minimum: int | Decimal | None = None,
+    maximum: int | Decimal | None = None,
+    flag: str | None = "",
+) -> Any:
+    """A dataclass field that is also an entry of the settings table."""
+    entry = Setting(variable, default, help, kind, minimum, maximum, flag)
+    return field(default=default, metadata={_SETTING: entry})
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
-    value = _optional_int(env, name, minimum)
-    return default if value is None else value
+def table(cls: type) -> tuple[Setting, ...]:
+    """The settings a ``setting(...)``-declared dataclass holds, in declaration order."""
+    return tuple(f.metadata[_SETTING] for f in fields(cls))
+
+
+_T = TypeVar("_T")
+
+
+def read_env(cls: type[_T], env: Mapping[str, str] | None = None) -> _T:
+    """An instance of ``cls`` with every field read from ``env`` (default: the environment)."""
+    env = os.environ if env is None else env
+    return cls(**{f.name: f.metadata[_SETTING].read(env) for f in fields(cls)})  # type: ignore[arg-type]
+
+
+WHOLE, DECIMAL, SWITCH, NETWORKS = Kind.WHOLE, Kind.DECIMAL, Kind.SWITCH, Kind.NETWORKS
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    timestamp_tolerance: int = 1800
-    max_window_days: int = 31
-    lookback_days: int | None = None
-    lockout_failures: int = 100
-    lockout_key_failures: int = 10
-    lockout_seconds: int = 600
-    trusted_proxies: tuple[IPNetwork, ...] = field(default_factory=tuple)
-    deny_ips: tuple[IPNetwork, ...] = field(default_factory=tuple)
-    redis_url: str | None = None
-    redis_prefix: str = "callrec:"
-    page_cache_mb: int = 16
-    redis_timeout_ms: int = 200
-    redis_breaker_seconds: int = 30
-    rate_limit_per_minute: int = 0
-    rate_limit_burst: int = 10
+    """The server's settings (API, guard, HTTP limits); ``PushVariables`` has delivery's."""
+
+    database_url: str = setting(
+        "CALLREC_DATABASE_URL",
+        DEFAULT_DATABASE_URL,
+        "SQLAlchemy URL; postgresql://user@host/db uses psycopg 3 (also `callrec --database-url`).",
+    )
+    host: str = setting("CALLREC_HOST", "127.0.0.1", "Address to listen on.")
+    port: int = setting("CALLREC_PORT", 8080, "Port to listen on.", WHOLE, minimum=0, maximum=65535)
+    workers: int = setting("CALLREC_WORKERS", 1, "Server processes.", WHOLE, minimum=1)
+    log_level: str = setting(
+        "CALLREC_LOG_LEVEL", "info", "uvicorn's log level (critical, error, warning, info, debug)."
+    )
+    timestamp_tolerance: int = setting(
+        "CALLREC_TIMESTAMP_TOLERANCE",
+        1800,
+        "Seconds a request's Timestamp may differ from the server's clock (-16 beyond).",
+        WHOLE,
+        minimum=0,
+    )
+    max_window_days: int = setting(
+        "CALLREC_MAX_WINDOW_DAYS",
+        31,
+        "Longest strTime..endTime window in days (-25 beyond).",
+        WHOLE,
+        minimum=1,
+    )
+    lookback_days: int | None = setting(
+        "CALLREC_LOOKBACK_DAYS",
+        None,
+        "How many days back strTime may reach (-25 beyond); unset: no limit.",
+        WHOLE,
+        minimum=1,
+    )
+    lockout_failures: int = setting(
+        "CALLREC_LOCKOUT_FAILURES",
+        100,
+        "Failed signatures from one IPv4 address or IPv6 /64 within the lockout window that "
+        "lock it out (-2).",
+        WHOLE,
+        minimum=1,
+    )
+    lockout_key_failures: int = setting(
+        "CALLREC_LOCKOUT_KEY_FAILURES",
+        10,
+        "Failed signatures naming one Api-Key from one address (or /64) within the window that "
+        "lock out that key from there (-2).",
+        WHOLE,
+        minimum=1,
+    )
+    lockout_seconds: int = setting(
+        "CALLREC_LOCKOUT_SECONDS",
+        600,
+        "The lockout's sliding window, in seconds.",
+        WHOLE,
+        minimum=1,
+    )
+    trusted_proxies: tuple[IPNetwork, ...] = setting(
+        "CALLREC_TRUSTED_PROXIES",
+        (),
+        "CIDRs of proxies whose X-Forwarded-For is believed (comma-separated).",
+        NETWORKS,
+    )
+    deny_ips: tuple[IPNetwork, ...] = setting(
+        "CALLREC_DENY_IPS", (), "CIDRs that always get -2 (comma-separated).", NETWORKS
+    )
+    redis_url: str | None = setting(
+        "CALLREC_REDIS_URL",
+        None,
+        "Redis for state shared by all server processes (lockout, rate limit); unset: "
+        "in-process memory.",
+    )
+    redis_prefix: str = setting(
+        "CALLREC_REDIS_PREFIX",
+        "callrec:",
+        "Prefix of callrec's Redis keys, for deployments sharing one Redis.",
+    )
+    page_cache_mb: int = setting(
+        "CALLREC_PAGE_CACHE_MB",
+        16,
+        "Memory per server process for cached answers (0 turns the cache off).",
+        WHOLE,
+        minimum=0,
+    )
+    redis_timeout_ms: int = setting(
+        "CALLREC_REDIS_TIMEOUT_MS",
+        200,
+        "Longest wait for one Redis call; beyond it the lockout and rate limit fail open.",
+        WHOLE,
+        minimum=1,
+    )
+    redis_breaker_seconds: int = setting(
+        "CALLREC_REDIS_BREAKER_SECONDS",
+        30,
+        "After 3 failed Redis calls in a row, skip Redis this long before trying again.",
+        WHOLE,
+        minimum=1,
+    )
+    rate_limit_per_minute: int = setting(
+        "CALLREC_RATE_LIMIT_PER_MINUTE",
+        0,
+        "Requests per minute each API key may make (-15 beyond); 0 turns the limit off.",
+        WHOLE,
+        minimum=0,
+    )
+    rate_limit_burst: int = setting(
+        "CALLREC_RATE_LIMIT_BURST",
+        10,
+        "Requests a key may make at once before the per-minute rate applies.",
+        WHOLE,
+        minimum=1,
+    )
+    master_key_file: str | None = setting(
+        "CALLREC_MASTER_KEY_FILE",
+        None,
+        "File holding the master key that secrets are encrypted under (or CALLREC_MASTER_KEY).",
+    )
     # HTTP limits against hostile and slow peers (docs/operations.md, "Limits on connections").
-    max_header_line_bytes: int = 8192
-    max_header_bytes: int = 32768
-    header_timeout_seconds: float = 10
-    body_timeout_seconds: float = 60
-    keepalive_timeout_seconds: float = 5
-    max_connections: int = 1000
+    max_header_line_bytes: int = setting(
+        "CALLREC_MAX_HEADER_LINE_BYTES",
+        8192,
+        "Longest request line or header line (431 beyond).",
+        WHOLE,
+        minimum=256,
+    )
+    max_header_bytes: int = setting(
+        "CALLREC_MAX_HEADER_BYTES",
+        32768,
+        "Largest request head, request line and headers together (431 beyond).",
+        WHOLE,
+        minimum=256,
+    )
+    header_timeout_seconds: float = setting(
+        "CALLREC_HEADER_TIMEOUT",
+        10,
+        "Seconds a new connection or request has to deliver its whole head (408 and close).",
+        WHOLE,
+        minimum=1,
+    )
+    body_timeout_seconds: float = setting(
+        "CALLREC_BODY_TIMEOUT",
+        60,
+        "Seconds a request has to deliver its whole body after its head (408 and close).",
+        WHOLE,
+        minimum=1,
+    )
+    keepalive_timeout_seconds: float = setting(
+        "CALLREC_KEEPALIVE_TIMEOUT",
+        5,
+        "Seconds an idle keep-alive connection stays open between requests.",
+        WHOLE,
+        minimum=1,
+    )
+    max_connections: int = setting(
+        "CALLREC_MAX_CONNECTIONS",
+        1000,
+        "Open connections per server process; beyond it new ones get 503 and are closed.",
+        WHOLE,
+        minimum=1,
+    )
+    # Voicemail greetings uploaded through /v3/number/edit (callrec.store.greetings).
+    files_dir: str = setting(
+        "CALLREC_FILES_DIR",
+        "callrec-files",
+        "Directory for uploaded files (voicemail greetings from /v3/number/edit).",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        return cls(
-            database_url=env.get("CALLREC_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
-            timestamp_tolerance=_int(env, "CALLREC_TIMESTAMP_TOLERANCE", 1800, 0),
-            max_window_days=_int(env, "CALLREC_MAX_WINDOW_DAYS", 31, 1),
-            lookback_days=_optional_int(env, "CALLREC_LOOKBACK_DAYS", 1),
-            lockout_failures=_int(env, "CALLREC_LOCKOUT_FAILURES", 100, 1),
-            lockout_key_failures=_int(env, "CALLREC_LOCKOUT_KEY_FAILURES", 10, 1),
-            lockout_seconds=_int(env, "CALLREC_LOCKOUT_SECONDS", 600, 1),
-            trusted_proxies=parse_networks(
-                env.get("CALLREC_TRUSTED_PROXIES", ""), "CALLREC_TRUSTED_PROXIES"
-            ),
-            deny_ips=parse_networks(env.get("CALLREC_DENY_IPS", ""), "CALLREC_DENY_IPS"),
-            redis_url=env.get("CALLREC_REDIS_URL", "").strip() or None,
-            redis_prefix=env.get("CALLREC_REDIS_PREFIX", "").strip() or "callrec:",
-            page_cache_mb=_int(env, "CALLREC_PAGE_CACHE_MB", 16, 0),
-            redis_timeout_ms=_int(env, "CALLREC_REDIS_TIMEOUT_MS", 200, 1),
-            redis_breaker_seconds=_int(env, "CALLREC_REDIS_BREAKER_SECONDS", 30, 1),
-            rate_limit_per_minute=_int(env, "CALLREC_RATE_LIMIT_PER_MINUTE", 0, 0),
-            rate_limit_burst=_int(env, "CALLREC_RATE_LIMIT_BURST", 10, 1),
-            max_header_line_bytes=_int(env, "CALLREC_MAX_HEADER_LINE_BYTES", 8192, 256),
-            max_header_bytes=_int(env, "CALLREC_MAX_HEADER_BYTES", 32768, 256),
-            header_timeout_seconds=_int(env, "CALLREC_HEADER_TIMEOUT", 10, 1),
-            body_timeout_seconds=_int(env, "CALLREC_BODY_TIMEOUT", 60, 1),
-            keepalive_timeout_seconds=_int(env, "CALLREC_KEEPALIVE_TIMEOUT", 5, 1),
-            max_connections=_int(env, "CALLREC_MAX_CONNECTIONS", 1000, 1),
-        )
+        return read_env(cls, env)
+
+
+@dataclass(frozen=True, slots=True)
+class PushVariables:
+    """Push delivery's settings as the operator writes them; ``push.settings`` derives from it."""
+
+    allow_private: bool = setting(
+        "CALLREC_PUSH_ALLOW_PRIVATE",
+        False,
+        "Allow receivers at loopback, private and link-local addresses.",
+        SWITCH,
+    )
+    in_serve: bool = setting(
+        "CALLREC_PUSH_IN_SERVE",
+        True,
+        "Run a push delivery worker in each server process (docs/push.md).",
+        SWITCH,
+        flag="--push-worker/--no-push-worker",
+    )
+    # The vendor's platform retries 3 times, 30 minutes apart.
+    retries: int = setting(
+        "CALLREC_PUSH_RETRIES",
+        3,
+        "Tries after the first before a batch is parked.",
+        WHOLE,
+        minimum=0,
+        maximum=1000,
+    )
+    retry_seconds: Decimal = setting(
+        "CALLREC_PUSH_RETRY_SECONDS",
+        Decimal(1800),
+        "Wait before each retry, in seconds; fractions allowed.",
+        DECIMAL,
+        minimum=0,
+    )
+    retry_jitter: Decimal = setting(
+        "CALLREC_PUSH_RETRY_JITTER",
+        Decimal("0.1"),
+        "Each wait is spread by up to plus or minus this fraction (0 to 1).",
+        DECIMAL,
+        minimum=0,
+        maximum=1,
+    )
+    timeout_seconds: Decimal = setting(
+        "CALLREC_PUSH_TIMEOUT_SECONDS",
+        Decimal(10),
+        "One delivery, from name lookup to the complete answer, in seconds.",
+        DECIMAL,
+        minimum=Decimal("0.001"),
+    )
+    lease_seconds: Decimal = setting(
+        "CALLREC_PUSH_LEASE_SECONDS",
+        Decimal(120),
+        "How long a claimed batch belongs to its worker, in seconds; longer than the timeout.",
+        DECIMAL,
+        minimum=Decimal("0.001"),
+    )
+    poll_seconds: Decimal = setting(
+        "CALLREC_PUSH_POLL_SECONDS",
+        Decimal(1),
+        "How often an idle worker looks for new records, in seconds.",
+        DECIMAL,
+        minimum=Decimal("0.001"),
+    )
+    batch_size: int = setting(
+        "CALLREC_PUSH_BATCH_SIZE", 100, "Most records in one push.", WHOLE, minimum=1, maximum=100
+    )
+    concurrency: int = setting(
+        "CALLREC_PUSH_CONCURRENCY",
+        32,
+        "Workspaces one worker delivers to at the same time.",
+        WHOLE,
+        minimum=1,
+        maximum=10_000,
+    )
+
+
+# Variables that are not server settings, so not `callrec serve` flags.
+OTHER_VARIABLES: tuple[Setting, ...] = (
+    # A secret on a command line is visible to every user of the machine (ps, /proc).
+    Setting("CALLREC_MASTER_KEY", None, "The master key itself (base64).", flag=None),
+    Setting(
+        "CALLREC_OLD_MASTER_KEY",
+        None,
+        "The previous master key, for `callrec secrets rotate`.",
+        flag=None,
+    ),
+    Setting("CALLREC_DEBUG", None, "Any value: the CLI shows tracebacks.", flag=None),
+    Setting("CALLREC_BASE_URL", None, "The server client commands ask.", flag=None),
+    Setting("CALLREC_API_KEY", None, "The API key client commands sign with.", flag=None),
+    Setting("CALLREC_API_SECRET", None, "The API secret client commands sign with.", flag=None),
+)
+
+SETTINGS: tuple[Setting, ...] = table(Settings) + table(PushVariables) + OTHER_VARIABLES
+BY_VARIABLE: dict[str, Setting] = {entry.variable: entry for entry in SETTINGS}

@@ -51,7 +51,7 @@ def test_key_rotate_set_and_delete(database_url: str, engine: Engine, tenant: Te
 def test_number_set_move_and_remove(database_url: str, engine: Engine, tenant: Tenant) -> None:
     accounts.add_number(engine, "915027021995", "acme")
     accounts.create_workspace(engine, "beta")
-    bad_type = run_cli(database_url, "number", "set", "915027021995", "--type", "SATELLITE")
+    bad_type = run_cli(database_url, "number", "update", "915027021995", "--type", "SATELLITE")
     assert_one_line_error(bad_type, "--type must be MOBILE or FIXED")
     moved = run_cli(database_url, "number", "move", "+91 502 702 1995", "--workspace", "beta")
     assert moved.ok().stdout == "number 915027021995 moved to workspace beta\n"

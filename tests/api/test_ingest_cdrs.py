@@ -63,8 +63,9 @@ def test_a_json_array_lands_its_good_items_and_names_the_bad_ones(
         "rejected": [
             {
                 "item": "item 2",
+                # Over HTTP the zone is the ?tz= parameter, not the CLI's --tz (defect 4).
                 "reason": "startTime: '2024-01-01T09:00:00' has no UTC offset; write one "
-                "(e.g. +08:00) or give the time zone (--tz)",
+                "(e.g. +08:00) or give the time zone (?tz=Area/City)",
             },
             {"item": "item 3", "reason": "a CDR must be a JSON object"},
         ],

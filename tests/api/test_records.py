@@ -6,12 +6,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from callrec.ingest.pipeline import Pipeline
+from callrec.ingest.runner import run_ingest
+from callrec.model import RawCdr
+from callrec.rating.billing import ChargedPeriod
+from callrec.rating.deck import RateRow
+from callrec.rating.fx import FxRate
 from callrec.store import accounts
+from callrec.store.rating_data import replace_deck_rows, set_fx_rate
+from callrec.wire.times import parse_iso_instant
 from tests.api.support import RECORD_KEYS, callids, ok_data, query, store
 from tests.conftest import Tenant
 from tests.helpers import RunningServer, make_record
@@ -264,3 +273,32 @@ def test_second_key_of_a_workspace_sees_the_same_records(
     second = accounts.create_key(engine, tenant.workspace.name)
     other = Tenant(tenant.workspace, second.api_key, second.secret)
     assert callids(query(server, other)) == ["c1"]
+
+
+def test_docs_say_how_a_deck_rate_is_served_and_it_is(
+    engine: Engine, tenant: Tenant, server: RunningServer
+) -> None:
+    """Defect 6: docs/api.md promised "as precise as the rate deck"; a deck's 0.0300 is "0.03".
+
+    The decision (docs/decisions.md) keeps the canonical form; the docs now say so, with an
+    example this test rates through the deck and reads back over the API.
+    """
+    api_md = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text("utf-8")
+    example = re.search(r"a deck rate written `([0-9.]+)` is served as `\"([0-9.]+)\"`", api_md)
+    assert example is not None, "docs/api.md no longer shows how a deck rate is served"
+    written, served = example.groups()
+    own = "915027021995"
+    accounts.add_number(engine, own, tenant.workspace.name)
+    since = parse_iso_instant("2023-01-01T00:00:00Z").micros
+    with engine.begin() as conn:
+        replace_deck_rows(
+            conn,
+            tenant.workspace.id,
+            [RateRow("91", "out", since, Decimal(written), ChargedPeriod(60, 60))],
+        )
+        set_fx_rate(conn, FxRate("EUR", since, Decimal("1.0832")))
+    start = parse_iso_instant(START).micros
+    cdr = RawCdr("deck-1", own, "919812345678", start, start, start + 30_000_000, None,
+                 "200", "NORMAL_CLEARING", "", "test")  # fmt: skip
+    assert run_ingest(Pipeline(engine), [cdr]).accepted == 1
+    assert _only_record(server, tenant)["customerRate"] == served

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,10 +16,12 @@ from callrec.store.records import insert_records
 from tests.conftest import Tenant
 from tests.helpers import QUERY_PAGE, RunningServer, make_record, page_body, signed_headers
 
+STALE_AT_MOST_SECONDS = 1.0  # PostgreSQL's bound without a notice, docs/decisions.md
+
 WINDOW = ("2024-03-10T00:00:00Z", "2024-03-11T00:00:00Z")
 TENANTS = 4
 WRITES = 99  # per tenant: with the seed record, a window's records fit one page (size 100)
-READS_AT_MOST = 2000
+READ_FOR_AT_MOST_SECONDS = 120
 
 
 def _write_one_by_one(engine: Engine, workspace_ids: list[int], stop: threading.Event) -> None:
@@ -44,7 +47,7 @@ def _ask(http: httpx.Client, tenant: Tenant) -> dict[str, Any]:
 
 
 def test_total_and_page_agree_while_records_are_written(
-    engine: Engine, make_tenant: Callable[..., Tenant], server: RunningServer
+    database_url: str, engine: Engine, make_tenant: Callable[..., Tenant], server: RunningServer
 ) -> None:
     tenants = [make_tenant() for _ in range(TENANTS)]
     for tenant in tenants:
@@ -58,18 +61,29 @@ def test_total_and_page_agree_while_records_are_written(
     )
     disagreements: list[tuple[int, int]] = []
     writer.start()
+    give_up = time.monotonic() + READ_FOR_AT_MOST_SECONDS
     try:
         with server.client() as http:
-            for tenant in itertools.islice(itertools.cycle(tenants), READS_AT_MOST):
+            for tenant in itertools.cycle(tenants):
                 data = _ask(http, tenant)
                 if data["total"] != len(data["records"]):
                     disagreements.append((data["total"], len(data["records"])))
-                if not writer.is_alive():
+                if not writer.is_alive() or time.monotonic() > give_up:
                     break
     finally:
         stop.set()
         writer.join(timeout=60)
     assert disagreements == []
-    with server.client() as http:  # and what was cached meanwhile is not served stale
-        finals = [_ask(http, tenant) for tenant in tenants]
-    assert [(f["total"], len(f["records"])) for f in finals] == [(WRITES + 1, WRITES + 1)] * 4
+    # What was cached meanwhile is not served stale: at once on SQLite, and on PostgreSQL
+    # once the last change notice is in (STALE_AT_MOST_SECONDS at most; docs/decisions.md).
+    wanted = [(WRITES + 1, WRITES + 1)] * TENANTS
+    bound = 0.0 if database_url.startswith("sqlite") else STALE_AT_MOST_SECONDS
+    deadline = time.monotonic() + bound
+    with server.client() as http:
+        while True:
+            finals = [_ask(http, tenant) for tenant in tenants]
+            seen = [(f["total"], len(f["records"])) for f in finals]
+            if seen == wanted or time.monotonic() >= deadline:
+                break
+            time.sleep(0.01)
+    assert seen == wanted

@@ -44,7 +44,10 @@ def test_jsonl_good_lines_land_bad_ones_are_listed_and_the_exit_is_1(
     assert lines[0] == (
         "accepted 2, duplicates 0 (0 conflicting), quarantined 1, skipped 0, rejected 8"
     )
-    assert "  line 4: startTime: '2024-01-01T09:10:00' has no UTC offset" in result.stdout
+    assert (
+        "  line 4: startTime: '2024-01-01T09:10:00' has no UTC offset; write one (e.g. +08:00) "
+        "or give the time zone (--tz)" in result.stdout
+    )
     assert "  line 8: callid: is required" in result.stdout
     records = stored(engine)
     assert set(records) == {"j-1", "j-2"}

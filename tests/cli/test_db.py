@@ -36,6 +36,20 @@ def test_commands_on_an_unmigrated_database_ask_for_db_upgrade(database_url: str
         assert_one_line_error(result, "callrec db upgrade")
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("workspace", "list"), ("demo",), ("key", "list", "--workspace", "acme"), ("serve",)],
+)
+def test_a_mistyped_sqlite_url_creates_no_file(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """Regression (defect 3): the command asked for `db upgrade` but had created the file."""
+    typo = tmp_path / "fresh2.db"
+    result = run_cli(f"sqlite:///{typo}", *command, timeout=60)
+    assert_one_line_error(result, f"no database at {typo}", "CALLREC_DATABASE_URL", "db upgrade")
+    assert list(tmp_path.iterdir()) == []
+    run_cli(f"sqlite:///{typo}", "db", "upgrade").ok()
+    assert typo.exists()
+
+
 @pytest.fixture
 def refusing_port() -> Iterator[int]:
     """A loopback port that is bound but never listens: connecting to it is refused."""

@@ -34,7 +34,7 @@ def test_a_number_already_in_the_inventory_or_an_unknown_workspace_is_refused(
         ("number", "add", "0091 5027021995", "--workspace", "other"),
         ("number", "add", "442071838750", "--workspace", "nope"),
     )
-    assert_one_line_error(duplicate, "915027021995 is already in the inventory")
+    assert_one_line_error(duplicate, "915027021995 is already in the inventory of workspace 'acme'")
     assert_one_line_error(unknown, "no workspace named 'nope'")
     assert [(n.number, n.workspace) for n in accounts.list_numbers(migrated)] == [
         ("915027021995", "acme")

@@ -100,6 +100,25 @@ def test_deck_fx_unrated_rerate_and_reprocess_round_trip(
     assert _pays(migrated)["stranger"][1] == "rated"
 
 
+def test_purge_of_one_workspace_leaves_the_others(cli: Cli, migrated: Engine) -> None:
+    cli("workspace", "create", "acme").ok()
+    cli("workspace", "create", "other").ok()
+    cli("number", "add", OWN, "--workspace", "acme").ok()
+    cli("number", "add", "442071838750", "--workspace", "other").ok()
+    Pipeline(migrated).process(
+        [
+            _raw("acme-old", OWN, "919812345678", "2023-05-10T10:00:00Z", 10),
+            _raw("other-old", "442071838750", "919812345678", "2023-05-10T10:00:00Z", 10),
+        ]
+    )
+    done = cli("purge", "--before", "2024-01-01", "--workspace", "acme", "--yes").ok()
+    assert done.stdout.startswith("removed 1 of workspace acme's call records that started")
+    assert set(_pays(migrated)) == {"other-old"}
+    unknown = cli("purge", "--before", "2024-01-01", "--workspace", "nope", "--yes")
+    assert unknown.returncode == 1
+    assert "no workspace named 'nope'" in unknown.stderr
+
+
 def test_purge_says_what_it_removed(cli: Cli, migrated: Engine) -> None:
     cli("workspace", "create", "acme").ok()
     cli("number", "add", OWN, "--workspace", "acme").ok()
@@ -109,10 +128,16 @@ def test_purge_says_what_it_removed(cli: Cli, migrated: Engine) -> None:
             _raw("new", OWN, "919812345678", "2024-05-10T10:00:00Z", 10),
         ]
     )
-    report = cli("purge", "--before", "2024-01-01", "--json").json()
+    unconfirmed = cli("purge", "--before", "2024-01-01")  # stdin is not a terminal here
+    assert unconfirmed.returncode == 2
+    assert unconfirmed.stderr == (
+        "error: purge removes every workspace's call records for good: pass --yes to confirm\n"
+    )
+    assert set(_pays(migrated)) == {"old", "new"}
+    report = cli("purge", "--before", "2024-01-01", "--yes", "--json").json()
     assert report["records"] == 1
     assert report["before"] == "2024-01-01T00:00:00+00:00"
     assert set(_pays(migrated)) == {"new"}
-    bad = cli("purge", "--before", "yesterday")
+    bad = cli("purge", "--before", "yesterday", "--yes")
     assert bad.returncode != 0
     assert bad.stderr.startswith("error: --before:")

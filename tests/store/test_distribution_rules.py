@@ -30,7 +30,9 @@ from callrec.store.push_batches import (
 )
 from callrec.store.push_targets import set_push_target
 from callrec.store.rating_data import replace_deck_rows
+from callrec.store.record_search import RecordFilter, Window, iter_window, search_page
 from callrec.store.records import count_window, insert_records, page_rows
+from callrec.store.stats import window_stats
 from callrec.wire.times import parse_iso_instant
 from tests.helpers import make_record
 
@@ -38,6 +40,7 @@ TENANT_TABLES = {
     "call_records",
     "call_record_ids",
     "call_counts",
+    "call_rollups",
     "rate_deck",
     "push_targets",
     "push_outbox",
@@ -50,6 +53,11 @@ REFERENCE_TABLES = {
     "fx_rates",
     "unrouted_cdrs",
     "ingest_sources",
+    "service_keys",
+    # The admin API's: a token or an audit entry names a workspace (or none: an operator's).
+    "admin_tokens",
+    "audit_log",
+    "idempotency_keys",
     "alembic_version",
 }
 _TENANT_REFERENCE = re.compile(
@@ -105,6 +113,11 @@ def test_every_statement_on_tenant_data_names_a_workspace(engine: Engine) -> Non
     with engine.connect() as conn:
         count_window(conn, ws.id, start - 10**10, start + 10**10)
         page_rows(conn, ws.id, start - 10**10, start + 10**10, 0, 10)
+        window_stats(conn, ws.id, start - 10**10, start + 10**10, "day", "Asia/Kolkata")
+    search = Window(ws.id, start - 10**10, start + 10**10)
+    for record_filter in (RecordFilter(number="915027021995"), RecordFilter(call_source=3)):
+        list(iter_window(engine, search, record_filter))
+        search_page(engine, search, record_filter, 1)
     rerate(engine, ws, start - 10**10, start + 10**10)
     pushed = claim_batch(engine, ws.id, start, 10**6, 100)  # the delivery worker's statements
     assert pushed is not None

@@ -80,3 +80,20 @@ def test_purge_removes_what_started_before_the_cut_and_forgets_its_callids(
     # Purging again removes nothing more than what came back.
     assert purge(engine, parse_iso_instant("2024-03-10T00:00:00Z").micros).records == 1
     assert _count(engine, call_records) == 3
+
+
+def test_purge_of_one_workspace_keeps_the_others_and_drops_no_partition(engine: Engine) -> None:
+    acme = accounts.create_workspace(engine, "acme")
+    other = accounts.create_workspace(engine, "other")
+    _store(
+        engine, acme.id, {"acme-jan": "2024-01-10T00:00:00Z", "acme-may": "2024-05-01T00:00:00Z"}
+    )
+    _store(engine, other.id, {"other-jan": "2024-01-10T00:00:00Z"})
+
+    report = purge(engine, parse_iso_instant("2024-03-10T00:00:00Z").micros, acme.id)
+
+    assert (report.records, report.partitions_dropped) == (1, [])
+    with engine.connect() as conn:
+        left = set(conn.execute(select(call_records.c.callid)).scalars())
+        registered = set(conn.execute(select(call_record_ids.c.callid)).scalars())
+    assert left == registered == {"acme-may", "other-jan"}

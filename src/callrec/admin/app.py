@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from callrec import __version__
-from callrec.admin import audit, keys, numbers, problems, workspaces
+from callrec.admin import audit, keys, numbers, problems, records, workspaces
 from callrec.admin.body_limit import BodyLimit
 
 PREFIX = "/admin/v1"
@@ -32,8 +32,7 @@ def create_admin_app() -> FastAPI:
     app.include_router(keys.router)
     app.include_router(numbers.router)
     app.include_router(audit.router)
-    # /workspaces/{name}/records (records search: filters, cursor, CSV) is built apart, as a
-    # store-level function with its own router; include it here when it lands.
+    app.include_router(records.router)
     return app
 
 

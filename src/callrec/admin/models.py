@@ -1,7 +1,8 @@
 """The admin API's request and answer bodies, in the contract's camelCase.
 
 Requests refuse unknown members (a typo is a 422 naming it, not a silent no-op). Value rules
-(names, currencies, zones, CIDRs, numbers) live in callrec.store.accounts, once; the limits
+(names, currencies, zones, CIDRs) live in callrec.store.accounts, a number's in
+callrec.store.numbers, once; the limits
 here only bound what is read.
 """
 
@@ -12,12 +13,8 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from callrec.store.accounts import (
-    MAX_ALLOW_IPS,
-    MAX_APP_ID,
-    MAX_WORKSPACE_NAME,
-    WORKSPACE_NAME_PATTERN,
-)
+from callrec.store.accounts import MAX_ALLOW_IPS, MAX_WORKSPACE_NAME, WORKSPACE_NAME_PATTERN
+from callrec.store.numbers import MAX_APP_ID, MAX_REMARK
 
 T = TypeVar("T")
 MAX_GRACE_SECONDS = 30 * 24 * 3600
@@ -96,16 +93,28 @@ class KeyWithSecret(Key):
     api_secret: str = Field(description="Shown only in this answer.")
 
 
+DUE_DATE = "YYYY-MM-DD in the workspace's time zone; null: the rental never expires."
+
+
 class NumberCreate(Body):
     number: str = Field(max_length=40)
     workspace: str = Name
     app_id: str | None = Field(None, max_length=MAX_APP_ID)
     type: str | None = Field(None, max_length=8, description="MOBILE or FIXED.")
+    due_date: str | None = Field(None, max_length=10, description=DUE_DATE)
+    auto_renew: bool = False
+    disabled: bool = False
 
 
 class NumberUpdate(Body):
+    """Workspace tokens may change appId and remark; the rest is the operator's."""
+
     app_id: str | None = Field(None, max_length=MAX_APP_ID)
+    remark: str = Field("", max_length=MAX_REMARK)
     type: str | None = Field(None, max_length=8, description="MOBILE or FIXED; null clears.")
+    due_date: str | None = Field(None, max_length=10, description=DUE_DATE)
+    auto_renew: bool = False
+    disabled: bool = False
 
 
 class NumberMove(Body):
@@ -113,10 +122,25 @@ class NumberMove(Body):
 
 
 class Number(Answer):
+    """callrec.store.numbers.settings_to_dict; ``state`` as the number API spells it:
+    3 in use, 4 expired, 5 disabled."""
+
     number: str
     workspace: str
     app_id: str | None
     type: str | None
+    due_date: str | None
+    auto_renew: bool
+    disabled: bool
+    state: int
+    out_ip: str
+    in_ip: str
+    inbound_prefix: str
+    remark: str
+    enable_voicemail: bool
+    voicemail_file_id: str | None
+    voicemail_file_name: str | None
+    voicemail_max_hangup: int | None
 
 
 class AuditEntry(Answer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,7 +14,13 @@ from callrec.admin.models import Deleted, Number, NumberCreate, NumberMove, Numb
 from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, page
 from callrec.admin.responses import problems
 from callrec.operations import numbers
-from callrec.store.accounts import NumberFilter, number_to_dict
+from callrec.store.numbers import NumberFilter, Rental, number_to_dict, parse_due_date
+from callrec.wire.numbers import UNCHANGED
+
+
+def _due_date(text: str | None) -> date | None:
+    return None if text is None else parse_due_date(text)
+
 
 router = APIRouter(tags=["admin: numbers"])
 
@@ -42,6 +49,7 @@ async def add_number(
             body.workspace,
             body.app_id,
             body.type,
+            Rental(_due_date(body.due_date), body.auto_renew, body.disabled),
         )
         return 201, number_to_dict(added)
 
@@ -85,20 +93,27 @@ async def get_number(number: str, request: Request, who: Caller = Depends(caller
 @router.patch(
     "/numbers/{number}",
     response_model=Number,
-    summary="Change a number's appId (workspace tokens too) or type (operator tokens)",
+    summary="Change a number's appId and remark (workspace tokens too), type or rental "
+    "(operator tokens)",
     responses=problems(403, 404, 413),
 )
 async def update_number(
     number: str, body: NumberUpdate, request: Request, who: Caller = Depends(caller)
 ) -> Any:
     state = service(request)
-    changes: dict[str, Any] = {}
-    if "app_id" in body.model_fields_set:
-        changes["app_id"] = body.app_id
-    if "type" in body.model_fields_set:
+    sent = body.model_fields_set
+    changes: dict[str, Any] = {
+        name: getattr(body, name) for name in ("app_id", "remark") if name in sent
+    }
+    if "type" in sent:
         changes["number_type"] = body.type
+    rental = Rental(
+        _due_date(body.due_date) if "due_date" in sent else UNCHANGED,
+        body.auto_renew if "auto_renew" in sent else UNCHANGED,
+        body.disabled if "disabled" in sent else UNCHANGED,
+    )
     changed = await state.database.run(
-        lambda: numbers.update_number(state.database.engine, who.actor, number, **changes)
+        lambda: numbers.update_number(state.database.engine, who.actor, number, rental, **changes)
     )
     return number_to_dict(changed)
 

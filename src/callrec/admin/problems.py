@@ -99,8 +99,7 @@ def problem_response(
 def store_error_problem(error: StoreError) -> tuple[int, dict[str, Any]]:
     status = next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 500)
     if isinstance(error, InvalidValue):
-        field = error.field or "body"
-        return status, problem_body(status, error.render(field), field)
+        return status, problem_body(status, error.naming(), error.field or "body")
     return status, problem_body(status, str(error))
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -26,10 +26,25 @@ from callrec.api.ingest.cdrs import ingest_cdrs
 from callrec.api.ingest.freeswitch import PATH as INGEST_FREESWITCH_PATH
 from callrec.api.ingest.freeswitch import ingest_freeswitch
 from callrec.api.ingest.openapi import INGEST_CDRS_OPENAPI, INGEST_FREESWITCH_OPENAPI
+from callrec.api.ingest.openapi import SECURITY_SCHEMES as INGEST_SECURITY_SCHEMES
 from callrec.api.readiness import ping_database, readiness
 from callrec.api.state import ServiceState
+from callrec.api.switch.numbers import GREETING_PATH as SWITCH_GREETING_PATH
+from callrec.api.switch.numbers import NUMBER_PATH as SWITCH_NUMBER_PATH
+from callrec.api.switch.numbers import switch_greeting, switch_number
+from callrec.api.switch.openapi import SWITCH_GREETING_OPENAPI, SWITCH_NUMBER_OPENAPI
 from callrec.api.vendor.guard_setup import build_guard
-from callrec.api.vendor.openapi import QUERY_PAGE_DESCRIPTION, QUERY_PAGE_OPENAPI, EnvelopeDoc
+from callrec.api.vendor.numbers import EDIT_PATH, QUERY_PATH, edit_number, query_numbers
+from callrec.api.vendor.openapi import (
+    EDIT_DESCRIPTION,
+    EDIT_OPENAPI,
+    NUMBERS_DESCRIPTION,
+    NUMBERS_OPENAPI,
+    QUERY_PAGE_DESCRIPTION,
+    QUERY_PAGE_OPENAPI,
+    EnvelopeDoc,
+)
+from callrec.api.vendor.openapi import SECURITY_SCHEMES as VENDOR_SECURITY_SCHEMES
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
@@ -38,6 +53,7 @@ from callrec.push.settings import PushSettings
 from callrec.push.worker import BackgroundPushWorker
 from callrec.settings import Settings
 from callrec.store import make_engine
+from callrec.store.greetings import GreetingStore
 from callrec.store.migrate import is_current
 from callrec.store.secret_box import box_from_env
 from callrec.store.secret_rotation import check_master_key
@@ -81,6 +97,8 @@ def create_app(
             Pipeline(engine),
             reader=reader,
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
+            greetings=GreetingStore(settings.files_dir),
+            clock=clock,
         )
         admin.state.callrec = app.state.callrec
         app.state.guard_redis = guard.redis
@@ -94,7 +112,9 @@ def create_app(
             await reader.close()
             database.close()
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's and ReDoc's assets from its package, not a CDN, so
+    # /docs works on a server without internet.
+    app = FastAPIOffline(
         title="callrec",
         version=__version__,
         description="Call detail records through the vendor-compatible number-record API.",
@@ -111,7 +131,43 @@ def create_app(
         openapi_extra=QUERY_PAGE_OPENAPI,
         tags=["number records"],
     )
+    app.add_api_route(
+        QUERY_PATH,
+        query_numbers,
+        methods=["POST"],
+        summary="List the workspace's numbers",
+        description=NUMBERS_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=NUMBERS_OPENAPI,
+        tags=["numbers"],
+    )
+    app.add_api_route(
+        EDIT_PATH,
+        edit_number,
+        methods=["POST"],
+        summary="Configure one number: IP whitelist, interconnect address, prefix, voicemail",
+        description=EDIT_DESCRIPTION,
+        responses={200: {"content": {JSON_MEDIA_TYPE: {}}}},
+        openapi_extra=EDIT_OPENAPI,
+        tags=["numbers"],
+    )
 
+    app.add_api_route(
+        SWITCH_NUMBER_PATH,
+        switch_number,
+        methods=["GET"],
+        summary="Routing facts for an incoming call to a number (Bearer: ingest source token)",
+        openapi_extra=SWITCH_NUMBER_OPENAPI,
+        tags=["switch"],
+    )
+    app.add_api_route(
+        SWITCH_GREETING_PATH,
+        switch_greeting,
+        methods=["GET"],
+        summary="A number's voicemail greeting, as uploaded (Bearer: ingest source token)",
+        openapi_extra=SWITCH_GREETING_OPENAPI,
+        tags=["switch"],
+    )
     app.add_api_route(
         INGEST_FREESWITCH_PATH,
         ingest_freeswitch,
@@ -128,6 +184,8 @@ def create_app(
         openapi_extra=INGEST_CDRS_OPENAPI,
         tags=["ingest"],
     )
+
+    _add_security_schemes(app, {**VENDOR_SECURITY_SCHEMES, **INGEST_SECURITY_SCHEMES})
 
     @app.get("/healthz", tags=["operations"], summary="Liveness and database reachability")
     async def healthz(request: Request) -> JSONResponse:
@@ -161,19 +219,28 @@ def create_app(
             return await http_problem(request, exc)
         return await http_exception_handler(request, exc)
 
+    service_openapi = app.openapi
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            app.openapi_schema = merge_openapi(document, admin)
+            app.openapi_schema = merge_openapi(service_openapi(), admin)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _add_security_schemes(app: FastAPI, schemes: dict[str, Any]) -> None:
+    """FastAPI lists only the schemes of its own security dependencies; ours are hand-made."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            document.setdefault("components", {})["securitySchemes"] = schemes
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app_from_env() -> FastAPI:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from callrec.api.database import DatabaseRunner
@@ -10,6 +12,7 @@ from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.page_reader import PageReader
 from callrec.ingest.pipeline import Pipeline
 from callrec.settings import Settings
+from callrec.store.greetings import GreetingStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,3 +23,6 @@ class ServiceState:
     pipeline: Pipeline  # one per process, so its rating cache stays warm across requests
     reader: PageReader  # the query path's reads, on the event loop
     pages: PageCache = field(default_factory=PageCache)
+    greetings: GreetingStore = field(default_factory=lambda: GreetingStore("callrec-files"))
+    # The time that decides a number's state (expired after its due date); tests move it.
+    clock: Callable[[], float] = time.time

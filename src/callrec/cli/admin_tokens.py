@@ -10,8 +10,8 @@ from callrec.operations import tokens
 from callrec.operations.actor import CLI
 from callrec.store.admin_tokens import list_tokens, token_to_dict
 
-app = typer.Typer(help="The admin API.", no_args_is_help=True)
-token_app = typer.Typer(help="Admin API tokens.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="The admin API.", no_args_is_help=True)
+token_app = typer.Typer(rich_markup_mode=None, help="Admin API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
 

@@ -9,7 +9,9 @@ from callrec.cli.common import JSON_OPTION, database, out, print_json
 from callrec.operations.actor import CLI
 from callrec.operations.audit import audit_to_dict, list_audit
 
-app = typer.Typer(help="The audit log of account changes.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="The audit log of account changes.", no_args_is_help=True
+)
 
 
 @app.command("list")

@@ -27,7 +27,9 @@ from callrec.ingest.sources.freeswitch import FreeswitchOptions, cdr_files, read
 from callrec.ingest.sources.tabular import read_csv
 
 app = typer.Typer(
-    help="Raw CDRs: import them, and the quarantine of unrouted ones.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Raw CDRs: import them, and the quarantine of unrouted ones.",
+    no_args_is_help=True,
 )
 MAX_REJECTIONS_SHOWN = 20
 
@@ -319,6 +321,7 @@ def import_cdrs(
         report = _import(pipeline, source_format, file, zone, options, batch_size, resume, workers)
         if resume is not None:
             resume.finish()
+    report.name_time_zone_parameter("--tz")
     if as_json:
         print_json(report.as_json())
     else:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from callrec.settings import Settings
 from callrec.store import make_engine
+from callrec.store.file_permissions import sqlite_path
 from callrec.store.migrate import is_current
 
 out = Console(highlight=False, soft_wrap=True)
@@ -25,11 +26,13 @@ FIELD_FLAGS = {
     "allowIps": "--allow-ip",
     "appId": "--app-id",
     "currency": "--currency",
+    "dueDate": "--due-date",
     "graceSeconds": "--grace",
     "name": "NAME",
     "newName": "NEW_NAME",
     "number": "NUMBER",
     "prefix": "--prefix",
+    "remark": "--remark",
     "timeZone": "--tz",
     "type": "--type",
 }
@@ -48,7 +51,15 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
 
 
 def engine(require_current_schema: bool = True) -> Engine:
+    """The configured database. Only `db upgrade` (``require_current_schema=False``) may
+    create an SQLite file: for any other command a missing file is a mistyped URL."""
     settings = Settings.from_env()
+    path = sqlite_path(settings.database_url)
+    if require_current_schema and path is not None and not path.exists():
+        fail(
+            f"no database at {path}: check CALLREC_DATABASE_URL (or --database-url), or run "
+            "`callrec db upgrade` to create it"
+        )
     result = make_engine(settings.database_url)
     if require_current_schema and not is_current(result):
         result.dispose()

@@ -18,7 +18,11 @@ from callrec.store.dialect import UnsupportedDatabase, normalise_url
 from callrec.store.migrate import current_revision
 from callrec.store.migrate import upgrade as upgrade_schema
 
-app = typer.Typer(help="Database schema, backups and moving to PostgreSQL.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Database schema, backups and moving to PostgreSQL.",
+    no_args_is_help=True,
+)
 
 
 @app.command("upgrade")

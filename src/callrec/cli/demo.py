@@ -21,6 +21,7 @@ from callrec.demo.generator import (
 from callrec.ingest.pipeline import Pipeline
 from callrec.ingest.runner import run_ingest
 from callrec.rating.fx import FxRate
+from callrec.settings import BY_VARIABLE
 from callrec.store import accounts
 from callrec.store.errors import NotFound
 from callrec.store.rating_data import replace_deck_rows, set_fx_rate
@@ -62,7 +63,12 @@ def _seed(target: Engine, calls: int) -> None:
 
 def demo(
     calls: int = typer.Option(50_000, "--calls", help="How many calls to generate."),
-    port: int = typer.Option(8080, "--port", help="The port the printed command calls."),
+    port: int = typer.Option(
+        BY_VARIABLE["CALLREC_PORT"].default,
+        "--port",
+        envvar="CALLREC_PORT",
+        help="The port the printed command calls.",
+    ),
 ) -> None:
     """Seed a demo workspace once, then print its key and a ready-to-paste query.
 

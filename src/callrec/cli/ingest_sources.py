@@ -9,7 +9,11 @@ from callrec.cli.common import database, out, print_json
 from callrec.store import ingest_sources
 from callrec.wire.times import datetime_from_micros
 
-app = typer.Typer(help="Ingest sources: credentials for POST /ingest/*.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Ingest sources: credentials for POST /ingest/*.",
+    no_args_is_help=True,
+)
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 
 

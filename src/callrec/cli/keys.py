@@ -10,7 +10,7 @@ from callrec.operations import keys
 from callrec.operations.actor import CLI
 from callrec.store.accounts import ApiKey, key_to_dict
 
-app = typer.Typer(help="API keys.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="API keys.", no_args_is_help=True)
 
 BODY_SIGNATURE_OPTION = typer.Option(
     False,

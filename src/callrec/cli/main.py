@@ -27,16 +27,18 @@ from callrec.cli import (
     query,
     rating,
     records,
+    remote_numbers,
     secrets,
     serve,
     summary,
     workspaces,
 )
 from callrec.cli.common import FIELD_FLAGS, CliError, err, out
-from callrec.settings import SettingsError
+from callrec.settings import BY_VARIABLE, SettingsError
 from callrec.store.errors import InvalidValue, StoreError
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="callrec",
     help="Call detail records: store, rate and serve them through the queryPage API.",
     no_args_is_help=True,
@@ -57,7 +59,8 @@ def root(
         None,
         "--database-url",
         envvar="CALLREC_DATABASE_URL",
-        help="Database URL (default sqlite:///callrec.db).",
+        help=f"Database URL (default {BY_VARIABLE['CALLREC_DATABASE_URL'].default}); also a "
+        "`serve` flag.",
         show_envvar=True,
     ),
     version: bool = typer.Option(
@@ -91,6 +94,8 @@ app.command("rerate")(rating.rerate)
 app.command("purge")(purge.purge)
 app.command("fetch")(fetch.fetch)
 app.command("query")(query.query)
+app.command("numbers")(remote_numbers.numbers)
+app.command("number-edit")(remote_numbers.number_edit)
 app.command("summary")(summary.summary)
 app.add_typer(push.app, name="push")
 app.add_typer(secrets.app, name="secrets")
@@ -119,8 +124,7 @@ def main() -> None:
         err.print(f"error: {exc}", markup=False)
         sys.exit(exc.exit_code)
     except InvalidValue as exc:
-        field = exc.field or "value"
-        err.print(f"error: {exc.render(FIELD_FLAGS.get(field, field))}", markup=False)
+        err.print(f"error: {exc.naming(FIELD_FLAGS.get(exc.field or ''))}", markup=False)
         sys.exit(1)
     except (StoreError, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)

@@ -18,7 +18,9 @@ from callrec.store.secret_rotation import check_master_key
 from callrec.wire.times import datetime_from_micros, now_micros
 
 app = typer.Typer(
-    help="Push each new record to the workspace's webhook (docs/push.md).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Push each new record to the workspace's webhook (docs/push.md).",
+    no_args_is_help=True,
 )
 WORKSPACE = typer.Option(..., "--workspace", help="The workspace whose records are pushed.")
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")

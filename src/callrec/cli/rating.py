@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -24,8 +26,12 @@ from callrec.wire.times import (
     parse_iso_instant,
 )
 
-rates_app = typer.Typer(help="Rate decks.", no_args_is_help=True)
-fx_app = typer.Typer(help="Exchange rates into the settle currency (USD).", no_args_is_help=True)
+rates_app = typer.Typer(rich_markup_mode=None, help="Rate decks.", no_args_is_help=True)
+fx_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Exchange rates into the settle currency (USD).",
+    no_args_is_help=True,
+)
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 UNRATED_PREFIX_DIGITS = 3  # after the country code: enough to tell a missing deck row apart
 
@@ -34,16 +40,30 @@ def _iso(micros: int) -> str:
     return datetime_from_micros(micros).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _read_file(file: Path) -> bytes:
+    if str(file) == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        fail(f"{file}: {exc.strerror or exc}")
+
+
+WORKSPACE_OPTION = typer.Option(..., "--workspace", help="The workspace (its name).")
+
+
 @rates_app.command("import")
 def rates_import(
-    file: typer.FileBinaryRead = typer.Argument(
-        ..., help="CSV: prefix,rate,chargedPeriod,direction,effectiveFrom"
+    file: Path = typer.Argument(
+        ...,
+        help="CSV with a header row: prefix,rate,chargedPeriod,direction,effectiveFrom "
+        "(- for stdin).",
     ),
-    workspace: str = typer.Option(..., "--workspace"),
+    workspace: str = WORKSPACE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Import a rate deck (all rows or none). Run `callrec rerate` to re-price stored calls."""
-    rows, errors = parse_deck_bytes(file.read())
+    rows, errors = parse_deck_bytes(_read_file(file))
     if errors:
         for error in errors:
             err.print(f"line {error.line}: {error.reason}", markup=False)
@@ -59,9 +79,7 @@ def rates_import(
 
 
 @rates_app.command("list")
-def rates_list(
-    workspace: str = typer.Option(..., "--workspace"), as_json: bool = JSON_OPTION
-) -> None:
+def rates_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Show a workspace's deck."""
     with database() as target:
         ws = get_workspace(target, workspace)
@@ -84,9 +102,7 @@ def rates_list(
 
 
 @rates_app.command("unrated")
-def rates_unrated(
-    workspace: str = typer.Option(..., "--workspace"), as_json: bool = JSON_OPTION
-) -> None:
+def rates_unrated(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Calls stored unrated (no deck row matched), grouped by direction and prefix."""
     with database() as target:
         ws = get_workspace(target, workspace)
@@ -120,7 +136,12 @@ def rates_unrated(
 def fx_set(
     currency: str,
     rate: str = typer.Argument(..., help="USD per one unit of CURRENCY, e.g. 1.0832"),
-    effective_from: str = typer.Option(..., "--from", help="ISO 8601 with offset, or a date (UTC)"),
+    effective_from: str = typer.Option(
+        ...,
+        "--from",
+        help="When the rate applies from: a plain date (2024-01-01, midnight UTC) or ISO 8601 "
+        "with an offset (2024-01-01T00:00:00+08:00).",
+    ),
 ) -> None:
     """Set an exchange rate from a moment on (replaces one set for the same moment)."""
     code = normalise_currency(currency)
@@ -172,7 +193,7 @@ def _instant(text: str, flag: str) -> int:
 
 
 def rerate(
-    workspace: str = typer.Option(..., "--workspace"),
+    workspace: str = WORKSPACE_OPTION,
     start: str = typer.Option(..., "--from", help="Window start, ISO 8601 with offset"),
     end: str = typer.Option(..., "--to", help="Window end (exclusive), ISO 8601 with offset"),
     as_json: bool = JSON_OPTION,

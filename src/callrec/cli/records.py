@@ -12,7 +12,7 @@ from callrec.cli.common import database, err, fail, out, print_json
 from callrec.ingest.importer import ImportReport, import_priced_file
 from callrec.store.accounts import get_workspace
 
-app = typer.Typer(help="Call records.", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Call records.", no_args_is_help=True)
 MAX_REJECTIONS_SHOWN = 20
 
 

@@ -13,9 +13,11 @@ from callrec.client import (
     API_KEY_VARIABLE,
     API_SECRET_VARIABLE,
     BASE_URL_VARIABLE,
-    DEFAULT_BASE_URL,
+    LOCAL_BASE_URL,
+    VENDOR_BASE_URL,
     ApiError,
     AuthenticationError,
+    BaseUrlMissing,
     Client,
     CredentialsMissing,
     IpRestrictedError,
@@ -42,7 +44,8 @@ def base_url_option() -> Any:
         "--base-url",
         envvar=BASE_URL_VARIABLE,
         show_envvar=True,
-        help=f"The server to ask (default {DEFAULT_BASE_URL}).",
+        help=f"The server to ask, required: {VENDOR_BASE_URL} (the vendor) or e.g. "
+        f"{LOCAL_BASE_URL} (callrec on this machine).",
     )
 
 
@@ -106,6 +109,12 @@ def connect(
     """A client for the command; every client failure inside becomes one line and exit 1."""
     try:
         client = Client(api_key, None, base_url=base_url, max_window_days=max_window_days)
+    except BaseUrlMissing:
+        fail(
+            f"no server to ask: pass --base-url or set {BASE_URL_VARIABLE}, e.g. "
+            f"{VENDOR_BASE_URL} (the vendor) or {LOCAL_BASE_URL} (callrec on this machine)",
+            USAGE_ERROR,
+        )
     except CredentialsMissing as exc:
         flag = " or pass --api-key" if exc.what == "key" else ""
         fail(f"no API {exc.what}: set {exc.variable}{flag}")

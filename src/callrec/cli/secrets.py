@@ -20,7 +20,9 @@ from callrec.store.secret_rotation import inventory, rotate_secrets
 
 OLD_KEY_VARIABLE = "CALLREC_OLD_MASTER_KEY"
 
-app = typer.Typer(help="Secrets at rest and the master key.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="Secrets at rest and the master key.", no_args_is_help=True
+)
 
 
 @app.command("new-key")

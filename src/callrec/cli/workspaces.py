@@ -10,7 +10,7 @@ from callrec.operations import workspaces
 from callrec.operations.actor import CLI
 from callrec.store.accounts import workspace_to_dict
 
-app = typer.Typer(help="Workspaces (tenants).", no_args_is_help=True)
+app = typer.Typer(rich_markup_mode=None, help="Workspaces (tenants).", no_args_is_help=True)
 
 
 @app.command("create")

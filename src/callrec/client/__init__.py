@@ -14,13 +14,17 @@ from callrec.client._config import (
     API_KEY_VARIABLE,
     API_SECRET_VARIABLE,
     BASE_URL_VARIABLE,
-    DEFAULT_BASE_URL,
+    LOCAL_BASE_URL,
+    VENDOR_BASE_URL,
+    BaseUrlMissing,
     CredentialsMissing,
 )
 from callrec.client._errors import (
     ERRORS_BY_STATUS,
     ApiError,
     AuthenticationError,
+    DataExistsError,
+    DataNotFoundError,
     IpNotWhitelistedError,
     IpRestrictedError,
     KeyDisabledError,
@@ -34,6 +38,7 @@ from callrec.client._errors import (
     WorkspaceDisabledError,
 )
 from callrec.client._models import Page, Record
+from callrec.client._numbers import NumberInfo, NumberPage
 from callrec.client._retry import NO_RETRIES, RetryPolicy, is_retryable
 from callrec.client._seen import Checkpoint
 from callrec.client._summary import GROUPINGS, Grouping, Summary, SummaryLine, Totals, summarize
@@ -44,20 +49,26 @@ __all__ = [
     "API_KEY_VARIABLE",
     "API_SECRET_VARIABLE",
     "BASE_URL_VARIABLE",
-    "DEFAULT_BASE_URL",
     "ERRORS_BY_STATUS",
     "GROUPINGS",
+    "LOCAL_BASE_URL",
     "NO_RETRIES",
+    "VENDOR_BASE_URL",
     "ApiError",
     "AsyncClient",
     "AuthenticationError",
+    "BaseUrlMissing",
     "Checkpoint",
     "Client",
     "CredentialsMissing",
+    "DataExistsError",
+    "DataNotFoundError",
     "Grouping",
     "IpNotWhitelistedError",
     "IpRestrictedError",
     "KeyDisabledError",
+    "NumberInfo",
+    "NumberPage",
     "Page",
     "ParameterError",
     "RateLimitedError",

@@ -1,4 +1,8 @@
-"""Where a client's credentials and base URL come from: arguments first, then the environment."""
+"""Where a client's credentials and base URL come from: arguments first, then the environment.
+
+There is no default base URL: a forgotten ``CALLREC_BASE_URL`` would otherwise send requests
+signed with the user's key to a third party (the vendor's public API).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ from collections.abc import Mapping
 
 from callrec.client._protocol import Credentials
 
-DEFAULT_BASE_URL = "https://api.laaffic.com"
+VENDOR_BASE_URL = "https://api.laaffic.com"
+LOCAL_BASE_URL = "http://127.0.0.1:8080"
 API_KEY_VARIABLE = "CALLREC_API_KEY"
 API_SECRET_VARIABLE = "CALLREC_API_SECRET"
 BASE_URL_VARIABLE = "CALLREC_BASE_URL"
@@ -20,6 +25,16 @@ class CredentialsMissing(ValueError):
         super().__init__(f"no API {what}: pass api_{what} or set {variable}")
         self.what = what
         self.variable = variable
+
+
+class BaseUrlMissing(ValueError):
+    """No base URL was given, neither as an argument nor in the environment."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"no base URL: pass base_url or set {BASE_URL_VARIABLE}, e.g. {VENDOR_BASE_URL} "
+            f"(the vendor) or {LOCAL_BASE_URL} (callrec on this machine)"
+        )
 
 
 def resolve_credentials(
@@ -37,4 +52,7 @@ def resolve_credentials(
 
 def resolve_base_url(base_url: str | None, env: Mapping[str, str] | None = None) -> str:
     env = os.environ if env is None else env
-    return base_url or env.get(BASE_URL_VARIABLE, "").strip() or DEFAULT_BASE_URL
+    resolved = base_url or env.get(BASE_URL_VARIABLE, "").strip()
+    if not resolved:
+        raise BaseUrlMissing
+    return resolved

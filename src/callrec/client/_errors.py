@@ -67,6 +67,18 @@ class ParameterError(ApiError):
     status_code = Status.PARAMETER_ERROR
 
 
+class DataExistsError(ApiError):
+    """``-20``: the data already exists (platform code; reserved by the number API)."""
+
+    status_code = Status.DATA_EXISTS
+
+
+class DataNotFoundError(ApiError):
+    """``-24``: no such data for this key: a number not in the workspace, or a wrong appId."""
+
+    status_code = Status.DATA_NOT_FOUND
+
+
 class TimeRangeError(ApiError):
     """``-25``: the window is longer than the server allows, or reaches too far back."""
 
@@ -118,6 +130,8 @@ ERRORS_BY_STATUS: dict[str, type[ApiError]] = {
         TimestampExpiredError,
         ServerSystemError,
         ParameterError,
+        DataExistsError,
+        DataNotFoundError,
         TimeRangeError,
         WorkspaceDisabledError,
         KeyDisabledError,

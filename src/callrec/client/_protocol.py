@@ -31,7 +31,7 @@ class Credentials:
     api_key: str
     api_secret: str
 
-    def headers(self, timestamp: str, body: bytes) -> dict[str, str]:
+    def headers(self, timestamp: str, body: bytes, path: str = QUERY_PAGE_PATH) -> dict[str, str]:
         # The body signature goes on every request: keys that require it check it, others
         # (and the vendor's servers) ignore an extra header.
         return {
@@ -40,9 +40,7 @@ class Credentials:
             "Api-Key": self.api_key,
             "Timestamp": timestamp,
             "Sign": compute_sign(self.api_key, self.api_secret, timestamp),
-            BODY_SIGNATURE_HEADER: body_signature(
-                self.api_secret, timestamp, "POST", QUERY_PAGE_PATH, body
-            ),
+            BODY_SIGNATURE_HEADER: body_signature(self.api_secret, timestamp, "POST", path, body),
         }
 
 

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from callrec.client._models import Record
-from callrec.wire.money import EXACT
+from callrec.wire.money import EXACT, charged_minutes
 
 Grouping = Literal["day", "country", "number"]
 GROUPINGS: tuple[Grouping, ...] = ("day", "country", "number")
 USD = "USD"
 UNKNOWN = "(unknown)"
-_MINUTE_PLACES = Decimal("0.01")
 
 
 @dataclass(slots=True)
@@ -58,8 +57,7 @@ class Totals:
     @property
     def charged_minutes(self) -> Decimal:
         """Charged seconds / 60, rounded half-up to 2 places (the seconds are exact)."""
-        minutes = EXACT.divide(Decimal(self.charged_seconds), Decimal(60))
-        return minutes.quantize(_MINUTE_PLACES, rounding=ROUND_HALF_UP, context=EXACT)
+        return charged_minutes(self.charged_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from types import TracebackType
+from typing import Any, TypeVar
 
 import httpx
 
@@ -12,12 +13,23 @@ from callrec.client._clock import SigningClock
 from callrec.client._config import resolve_base_url, resolve_credentials
 from callrec.client._errors import ApiError, TimestampExpiredError, transport_error
 from callrec.client._models import Page, Record
+from callrec.client._numbers import (
+    EDIT_PATH,
+    NUMBERS_PATH,
+    NumberInfo,
+    NumberPage,
+    edit_body,
+    numbers_body,
+    read_edit,
+    read_numbers,
+)
 from callrec.client._protocol import QUERY_PAGE_PATH, read_page, request_body
 from callrec.client._retry import RetryPolicy
 from callrec.client._seen import Checkpoint
 from callrec.client._walk import is_last_page, plan_walk
 from callrec.client._windows import TimeLike, Window
 
+T = TypeVar("T")
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_WINDOW_DAYS = 31
 
@@ -26,7 +38,7 @@ class Client:
     """Queries the number-record API of callrec or of any server speaking the same contract.
 
     ``api_key``/``api_secret`` default to ``CALLREC_API_KEY``/``CALLREC_API_SECRET``, and
-    ``base_url`` to ``CALLREC_BASE_URL``, then to the vendor's ``https://api.laaffic.com``.
+    ``base_url`` to ``CALLREC_BASE_URL`` (no default: ``BaseUrlMissing`` without one).
     ``max_window_days`` is the server's longest window: ``iter_records`` and ``count`` split
     longer ones. ``transport``, ``clock`` and ``sleep`` are there for tests and special setups.
     """
@@ -46,8 +58,8 @@ class Client:
     ) -> None:
         if max_window_days < 1:
             raise ValueError("max_window_days must be at least 1")
-        self._credentials = resolve_credentials(api_key, api_secret)
         self.base_url = resolve_base_url(base_url)
+        self._credentials = resolve_credentials(api_key, api_secret)
         self.max_window_days = max_window_days
         self.retry = retry or RetryPolicy()
         self._signing_clock = SigningClock(clock)
@@ -104,13 +116,39 @@ class Client:
                     break
                 current += 1
 
+    def query_numbers(
+        self, current: int = 1, size: int = 100, app_id: str | None = None
+    ) -> NumberPage:
+        """One page of the key's numbers (``/v3/number/queryPage``), by number."""
+        return self._exchange(NUMBERS_PATH, numbers_body(current, size, app_id), read_numbers)
+
+    def iter_numbers(self, app_id: str | None = None, size: int = 100) -> Iterator[NumberInfo]:
+        """Every number of the key's workspace (or of one ``app_id``), page after page."""
+        current = 1
+        while True:
+            page = self.query_numbers(current, size, app_id)
+            yield from page.numbers
+            if current >= page.pages or not page.numbers:
+                return
+            current += 1
+
+    def edit_number(self, number: str, app_id: str, enable_voicemail: bool, **fields: Any) -> None:
+        """Configure one number (``/v3/number/edit``); see ``edit_body`` for the fields:
+        ``None`` leaves a field as it is, ``""`` clears it."""
+        body = edit_body(number, app_id, enable_voicemail, **fields)
+        self._exchange(EDIT_PATH, body, read_edit)
+
     def _query(self, window: Window, current: int, size: int) -> Page:
         body = request_body(window, current, size)
+        return self._exchange(QUERY_PAGE_PATH, body, lambda response: read_page(response, window))
+
+    def _exchange(self, path: str, body: bytes, read: Callable[[httpx.Response], T]) -> T:
+        """One signed call, retried by the policy, resigned once after a ``-16``."""
         failures = 0
         clock_corrected = False
         while True:
             try:
-                return read_page(self._post(body), window)
+                return read(self._post(path, body))
             except TimestampExpiredError as error:
                 if (
                     clock_corrected
@@ -127,10 +165,10 @@ class Client:
                     raise
                 self._sleep(delay)
 
-    def _post(self, body: bytes) -> httpx.Response:
+    def _post(self, path: str, body: bytes) -> httpx.Response:
         # Signed here, for every attempt: a retry never reuses a stale Timestamp.
-        headers = self._credentials.headers(self._signing_clock.timestamp(), body)
+        headers = self._credentials.headers(self._signing_clock.timestamp(), body, path)
         try:
-            return self._http.post(QUERY_PAGE_PATH, content=body, headers=headers)
+            return self._http.post(path, content=body, headers=headers)
         except httpx.RequestError as exc:
             raise transport_error(exc, self.base_url) from exc

@@ -32,6 +32,14 @@ def required_text(item: dict[str, Any], field: str, max_length: int = 256) -> st
     return value
 
 
+def party_text(item: dict[str, Any], field: str, max_length: int) -> str:
+    """A calling or called party: the key is required, its value may be "" (an anonymous
+    caller, which ingest stores as "" and the API serves as "")."""
+    if item.get(field) is None:
+        raise FieldError(field, "is required")
+    return text(item, field, required=False, max_length=max_length) or ""
+
+
 def integer(item: dict[str, Any], field: str, minimum: int = 0) -> int:
     value = item.get(field)
     if value is None:

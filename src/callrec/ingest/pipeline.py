@@ -8,6 +8,7 @@ as a conflict when its content differs.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from callrec.ingest.field_error import FieldError
 from callrec.ingest.items import Rejected
 from callrec.ingest.rated import RatedCdr, RatedItem, RatingBasis
 from callrec.ingest.routing import Route, party_digits, routes_for
+from callrec.ingest.sources.instants import NO_OFFSET_ADVICE
 from callrec.ingest.storable import check_raw_cdr, check_record
 from callrec.model import CallRecord, RawCdr
 from callrec.rating.deck import RateDeck
@@ -59,6 +61,14 @@ class IngestReport:
         self.skipped += other.skipped
         self.rejected.extend(other.rejected)
         self.routed_callids.extend(other.routed_callids)
+
+    def name_time_zone_parameter(self, parameter: str) -> None:
+        """Say how this face takes a time zone where a reason advises giving one."""
+        advice = re.compile(re.escape(NO_OFFSET_ADVICE) + r"(?! \()")
+        self.rejected = [
+            ItemError(e.item, advice.sub(f"{NO_OFFSET_ADVICE} ({parameter})", e.reason))
+            for e in self.rejected
+        ]
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> IngestReport:

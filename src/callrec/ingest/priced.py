@@ -1,7 +1,8 @@
 """Records already priced elsewhere, in the contract's own record form (JSON Lines).
 
 The prices are kept as given; only their form is checked. Decisions (docs/operations.md):
-- ``number`` is normalised to E.164 digits; ``caller``/``called`` are kept as written.
+- ``number`` is normalised to E.164 digits; ``caller``/``called`` are kept as written, and
+  may be "" (an anonymous caller), as ingest stores and the API serves them.
 - ``currency`` "USD" is stored as null (the contract's form for USD); with a USD or absent
   currency the settle fields must be absent or null.
 - ``pay``, ``SeptleRate`` and ``SettlePay`` may have at most 6 decimal places: callrec stores
@@ -20,6 +21,7 @@ from callrec.ingest.fields import (
     decimal,
     integer,
     iso_instant,
+    party_text,
     required_text,
     text,
 )
@@ -27,8 +29,9 @@ from callrec.ingest.storable import check_record
 from callrec.model import CallRecord
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.rating.billing import BillingError, ChargedPeriod
-from callrec.store.accounts import NUMBER_TYPES, normalise_currency
+from callrec.store.accounts import normalise_currency
 from callrec.store.errors import InvalidValue
+from callrec.store.numbers import NUMBER_TYPES
 from callrec.wire.money import MoneyError, plain, to_micros
 
 _decoder = msgspec.json.Decoder(float_hook=Decimal)
@@ -128,8 +131,8 @@ def _priced_record(item: dict[str, Any]) -> CallRecord:
         callid=callid,
         number=number,
         number_type=_choice(item, "type", NUMBER_TYPES),
-        caller=required_text(item, "caller", max_length=64),
-        called=required_text(item, "called", max_length=64),
+        caller=party_text(item, "caller", max_length=64),
+        called=party_text(item, "called", max_length=64),
         ccode=ccode,
         country=text(item, "country", required=False, max_length=64),
         call_source=call_source,

@@ -68,7 +68,7 @@ def list_keys(
 def _change(
     engine: Engine, actor: Actor, api_key: str, action: str, change: Callable[[Connection], ApiKey]
 ) -> ApiKey:
-    with write_transaction(engine) as conn:
+    with accounts.credentials_transaction(engine) as conn:
         workspace_id = accounts.key_workspace_id(conn, api_key)
         actor.check_sees(workspace_id, _missing(api_key))
         actor.check_may_change()
@@ -150,7 +150,7 @@ def rotate_key(engine: Engine, actor: Actor, api_key: str, grace_seconds: int = 
 
 
 def delete_key(engine: Engine, actor: Actor, api_key: str) -> None:
-    with write_transaction(engine) as conn:
+    with accounts.credentials_transaction(engine) as conn:
         workspace_id = accounts.key_workspace_id(conn, api_key)
         actor.check_sees(workspace_id, _missing(api_key))
         actor.check_may_change()

@@ -1,34 +1,36 @@
 """Number operations: add, read, update, move to another workspace, remove.
 
-Operators manage the inventory; a workspace token reads its own numbers and may change
-their appId (its own label for them), nothing else.
+The rules on a number's values live in callrec.store.numbers; this layer adds who may do
+what and the audit entry. Operators manage the inventory; a workspace token reads its own
+numbers and may change their appId and remark (its own labels for them), nothing else. A
+customer's ``/v3/number/edit`` goes through ``edit_number`` here, audited as its API key.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
 from callrec.operations.actor import Actor
 from callrec.operations.audit import record
 from callrec.store import accounts
-from callrec.store.accounts import Number, NumberFilter, number_to_dict
+from callrec.store import numbers as inventory
 from callrec.store.dialect import write_transaction
 from callrec.store.errors import Forbidden
-
-_UNSET: Any = object()
-
-
-def _missing(number: str) -> str:
-    return f"no number {number} in the inventory"
+from callrec.store.greetings import GreetingStore
+from callrec.store.numbers import (
+    NumberFilter,
+    NumberSettings,
+    Rental,
+    number_to_dict,
+)
+from callrec.wire.numbers import UNCHANGED, NumberEditBody, Unchanged
 
 
 def _visible(conn: Connection, actor: Actor, number: str) -> tuple[str, int]:
     """The number's digits and its workspace id, or NotFound outside the actor's scope."""
-    digits = accounts.normalise_phone_number(number)
-    workspace_id = accounts.number_workspace_id(conn, digits)
-    actor.check_sees(workspace_id, _missing(digits))
+    digits = inventory.normalise_digits(number)
+    workspace_id = inventory.number_workspace_id(conn, digits)
+    actor.check_sees(workspace_id, f"number {digits} is not in the inventory")
     assert workspace_id is not None
     return digits, workspace_id
 
@@ -40,21 +42,23 @@ def add_number(
     workspace: str,
     app_id: str | None = None,
     number_type: str | None = None,
-) -> Number:
+    rental: Rental | None = None,
+) -> NumberSettings:
     with write_transaction(engine) as conn:
         ws = accounts.workspace_row(conn, workspace)
         actor.check_sees(ws.id, f"no workspace named {workspace!r}")
         actor.check_operator("add numbers")
-        added = accounts.add_number(conn, number, workspace, app_id, number_type)
-        record(conn, actor, "number.add", "number", added.number, ws.id,
-               after=number_to_dict(added))  # fmt: skip
-    return added
+        added = accounts.add_number(conn, number, workspace, app_id, number_type, rental)
+        found = inventory.number_row(conn, added.number)
+        record(conn, actor, "number.add", "number", found.number, ws.id,
+               after=number_to_dict(found))  # fmt: skip
+    return found
 
 
-def get_number(engine: Engine, actor: Actor, number: str) -> Number:
+def get_number(engine: Engine, actor: Actor, number: str) -> NumberSettings:
     with engine.connect() as conn:
         digits, _ = _visible(conn, actor, number)
-        return accounts.number_row(conn, digits)
+        return inventory.number_row(conn, digits)
 
 
 def list_numbers(
@@ -63,7 +67,7 @@ def list_numbers(
     where: NumberFilter,
     after: str | None = None,
     limit: int | None = None,
-) -> list[Number]:
+) -> list[NumberSettings]:
     with engine.connect() as conn:
         if where.workspace is not None:
             ws = accounts.workspace_row(conn, where.workspace)
@@ -71,42 +75,41 @@ def list_numbers(
         elif actor.workspace_id is not None:
             own = accounts.workspace_by_id(conn, actor.workspace_id).name
             where = NumberFilter(own, where.app_id, where.type, where.prefix)
-        return accounts.list_numbers(conn, where=where, after=after, limit=limit)
+        return inventory.list_numbers(conn, where, after, limit)
 
 
 def update_number(
     engine: Engine,
     actor: Actor,
     number: str,
-    *,
-    app_id: str | None = _UNSET,
-    number_type: str | None = _UNSET,
-) -> Number:
-    changes: dict[str, Any] = {}
-    if app_id is not _UNSET:
-        changes["app_id"] = app_id
-    if number_type is not _UNSET:
-        changes["number_type"] = number_type
+    rental: Rental | None = None,
+    app_id: str | Unchanged | None = UNCHANGED,
+    number_type: str | Unchanged | None = UNCHANGED,
+    remark: str | Unchanged = UNCHANGED,
+) -> NumberSettings:
+    rental = rental or Rental()
     with write_transaction(engine) as conn:
         digits, workspace_id = _visible(conn, actor, number)
         actor.check_may_change()
-        if "number_type" in changes and not actor.is_operator:
-            raise Forbidden("only an operator token may change a number's type")
-        before = accounts.number_row(conn, digits)
-        after = accounts.update_number(conn, digits, **changes)
+        if not actor.is_operator and (
+            not isinstance(number_type, Unchanged) or inventory.rental_values(rental)
+        ):
+            raise Forbidden("only an operator token may change a number's type or rental")
+        before = inventory.number_row(conn, digits)
+        after = inventory.update_number(conn, digits, rental, app_id, number_type, remark)
         record(conn, actor, "number.update", "number", digits, workspace_id,
                number_to_dict(before), number_to_dict(after))  # fmt: skip
     return after
 
 
-def move_number(engine: Engine, actor: Actor, number: str, workspace: str) -> Number:
+def move_number(engine: Engine, actor: Actor, number: str, workspace: str) -> NumberSettings:
     """Records already stored stay with the old workspace; new ones go to the new one."""
     with write_transaction(engine) as conn:
         digits, workspace_id = _visible(conn, actor, number)
         actor.check_operator("move numbers")
-        before = accounts.number_row(conn, digits)
+        before = inventory.number_row(conn, digits)
         target = accounts.workspace_row(conn, workspace)
-        after = accounts.move_number(conn, digits, target.name)
+        after = inventory.move_number(conn, digits, target.name)
         record(conn, actor, "number.move", "number", digits, workspace_id,
                number_to_dict(before), number_to_dict(after))  # fmt: skip
         if target.id != workspace_id:  # the new owner's trail shows the arrival too
@@ -119,7 +122,24 @@ def remove_number(engine: Engine, actor: Actor, number: str) -> None:
     with write_transaction(engine) as conn:
         digits, workspace_id = _visible(conn, actor, number)
         actor.check_operator("remove numbers")
-        before = accounts.number_row(conn, digits)
-        accounts.remove_number(conn, digits)
+        before = inventory.number_row(conn, digits)
+        inventory.remove_number(conn, digits)
         record(conn, actor, "number.remove", "number", digits, workspace_id,
                number_to_dict(before))  # fmt: skip
+
+
+def edit_number(
+    engine: Engine,
+    greetings: GreetingStore,
+    actor: Actor,
+    workspace_id: int,
+    edit: NumberEditBody,
+) -> None:
+    """A customer's ``/v3/number/edit`` (callrec.store.numbers.edit_number); a change is
+    recorded in the audit log, in the edit's transaction."""
+
+    def audit(conn: Connection, before: NumberSettings, after: NumberSettings) -> None:
+        record(conn, actor, "number.edit", "number", edit.number, workspace_id,
+               number_to_dict(before), number_to_dict(after))  # fmt: skip
+
+    inventory.edit_number(engine, greetings, workspace_id, edit, audit)

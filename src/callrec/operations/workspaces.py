@@ -16,6 +16,7 @@ from callrec.store.schema import (
     admin_tokens,
     api_keys,
     call_counts,
+    call_rollups,
     numbers,
     push_batches,
     push_outbox,
@@ -71,7 +72,7 @@ def update_workspace(
     time_zone: str | None = None,
     enabled: bool | None = None,
 ) -> Workspace:
-    with write_transaction(engine) as conn:
+    with accounts.credentials_transaction(engine) as conn:
         before = accounts.workspace_row(conn, name)
         actor.check_sees(before.id, _missing(name))
         actor.check_operator("change a workspace")
@@ -87,7 +88,7 @@ def update_workspace(
 def delete_workspace(
     engine: Engine, actor: Actor, name: str, purge: bool = False, batch: int = CHUNK
 ) -> int:
-    """Delete a workspace with its keys, numbers, rate deck and push target.
+    """Delete a workspace with its keys, numbers, rate deck, push target and rollups.
 
     Refused while it holds records, unless ``purge``: then its records are deleted first in
     transactions of at most ``batch`` rows each, never one giant transaction. Returns how
@@ -96,14 +97,14 @@ def delete_workspace(
     ws = get_workspace(engine, actor, name)
     actor.check_operator("delete a workspace")
     purged = purge_workspace_records(engine, ws.id, batch) if purge else 0
-    with write_transaction(engine) as conn:
+    with accounts.credentials_transaction(engine) as conn:
         ws = accounts.workspace_row(conn, name)  # again: it may have changed meanwhile
         if accounts.workspace_holds_records(conn, ws.id):
             raise Conflict(
                 f"workspace {name!r} holds call records: delete it with purge to remove them too"
             )
         for table in (push_outbox, push_batches, push_targets, rate_deck, call_counts,
-                      numbers, api_keys, admin_tokens):  # fmt: skip
+                      call_rollups, numbers, api_keys, admin_tokens):  # fmt: skip
             conn.execute(delete(table).where(table.c.workspace_id == ws.id))
         conn.execute(delete(workspaces).where(workspaces.c.id == ws.id))
         record(conn, actor, "workspace.delete", "workspace", ws.name, ws.id,

@@ -1,61 +1,24 @@
-"""The delivery worker's settings, read from ``CALLREC_PUSH_*`` environment variables."""
+"""The delivery worker's settings, derived from ``callrec.settings.PushVariables``.
+
+The variables (``CALLREC_PUSH_*``), their defaults and bounds are declared once in
+``callrec.settings``; here they become the units the worker counts in (whole microseconds).
+"""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from callrec.settings import SettingsError
+from callrec.settings import BY_VARIABLE, PushVariables, SettingsError, read_env
 
 MICROS = 1_000_000
-MAX_BATCH_SIZE = 100
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
+_DEFAULTS = PushVariables()
+MAX_BATCH_SIZE = int(BY_VARIABLE["CALLREC_PUSH_BATCH_SIZE"].maximum or 100)
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise SettingsError(f"{name}: {raw!r} is not one of 1, true, yes, on, 0, false, no, off")
-
-
-def _whole(env: Mapping[str, str], name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name}: {raw!r} is not a whole number") from exc
-    if not minimum <= value <= maximum:
-        raise SettingsError(f"{name}: must be between {minimum} and {maximum}, got {value}")
-    return value
-
-
-def _decimal(env: Mapping[str, str], name: str, default: str) -> Decimal:
-    raw = env.get(name, "").strip() or default
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:
-        raise SettingsError(f"{name}: {raw!r} is not a number") from exc
-    if not value.is_finite() or value < 0:
-        raise SettingsError(f"{name}: must be a number of at least 0, got {raw!r}")
-    return value
-
-
-def _micros(env: Mapping[str, str], name: str, default: str, minimum_micros: int) -> int:
-    """A duration in seconds, fractions allowed (``0.05``), as whole microseconds."""
-    value = int(_decimal(env, name, default) * MICROS)
-    if value < minimum_micros:
-        raise SettingsError(f"{name}: must be at least {Decimal(minimum_micros) / MICROS} s")
-    return value
+def _micros(seconds: Decimal) -> int:
+    return int(seconds * MICROS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,24 +26,23 @@ class PushSettings:
     """How deliveries are tried, retried and bounded. Durations are whole microseconds."""
 
     # Private, loopback and link-local receivers are refused unless the operator allows them.
-    allow_private: bool = False
+    allow_private: bool = _DEFAULTS.allow_private
     # Whether `callrec serve` runs a delivery worker in each server process.
-    in_serve: bool = True
-    # Tries after the first one; the vendor's platform retries 3 times, 30 minutes apart.
-    retries: int = 3
-    retry_interval_us: int = 1800 * MICROS
+    in_serve: bool = _DEFAULTS.in_serve
+    retries: int = _DEFAULTS.retries
+    retry_interval_us: int = _micros(_DEFAULTS.retry_seconds)
     # Each wait is spread by up to ± this fraction, so failed batches do not retry in step.
-    retry_jitter: Decimal = Decimal("0.1")
+    retry_jitter: Decimal = _DEFAULTS.retry_jitter
     # One delivery, from name lookup to the receiver's answer, is abandoned after this.
-    timeout_us: int = 10 * MICROS
+    timeout_us: int = _micros(_DEFAULTS.timeout_seconds)
     # A claimed batch belongs to its worker this long; a killed worker's batch is claimable
     # again afterwards. Always longer than the timeout.
-    lease_us: int = 120 * MICROS
+    lease_us: int = _micros(_DEFAULTS.lease_seconds)
     # How often an idle worker looks for work.
-    poll_us: int = 1 * MICROS
-    batch_size: int = MAX_BATCH_SIZE
+    poll_us: int = _micros(_DEFAULTS.poll_seconds)
+    batch_size: int = _DEFAULTS.batch_size
     # Workspaces delivered to at the same time by one worker.
-    concurrency: int = 32
+    concurrency: int = _DEFAULTS.concurrency
 
     @property
     def attempts(self) -> int:
@@ -96,26 +58,21 @@ class PushSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> PushSettings:
-        env = os.environ if env is None else env
-        jitter = _decimal(env, "CALLREC_PUSH_RETRY_JITTER", "0.1")
-        if jitter > 1:
-            raise SettingsError(f"CALLREC_PUSH_RETRY_JITTER: must be 0..1, got {jitter}")
-        timeout_us = _micros(env, "CALLREC_PUSH_TIMEOUT_SECONDS", "10", 1000)
-        lease_us = _micros(env, "CALLREC_PUSH_LEASE_SECONDS", "120", 1000)
-        if lease_us <= timeout_us:
+        given = read_env(PushVariables, env)
+        if given.lease_seconds <= given.timeout_seconds:
             raise SettingsError(
                 "CALLREC_PUSH_LEASE_SECONDS: must be longer than CALLREC_PUSH_TIMEOUT_SECONDS "
-                f"({Decimal(timeout_us) / MICROS} s), or a batch could be sent twice at once"
+                f"({given.timeout_seconds} s), or a batch could be sent twice at once"
             )
         return cls(
-            allow_private=_flag(env, "CALLREC_PUSH_ALLOW_PRIVATE", False),
-            in_serve=_flag(env, "CALLREC_PUSH_IN_SERVE", True),
-            retries=_whole(env, "CALLREC_PUSH_RETRIES", 3, 0, 1000),
-            retry_interval_us=_micros(env, "CALLREC_PUSH_RETRY_SECONDS", "1800", 0),
-            retry_jitter=jitter,
-            timeout_us=timeout_us,
-            lease_us=lease_us,
-            poll_us=_micros(env, "CALLREC_PUSH_POLL_SECONDS", "1", 1000),
-            batch_size=_whole(env, "CALLREC_PUSH_BATCH_SIZE", MAX_BATCH_SIZE, 1, MAX_BATCH_SIZE),
-            concurrency=_whole(env, "CALLREC_PUSH_CONCURRENCY", 32, 1, 10_000),
+            allow_private=given.allow_private,
+            in_serve=given.in_serve,
+            retries=given.retries,
+            retry_interval_us=_micros(given.retry_seconds),
+            retry_jitter=given.retry_jitter,
+            timeout_us=_micros(given.timeout_seconds),
+            lease_us=_micros(given.lease_seconds),
+            poll_us=_micros(given.poll_seconds),
+            batch_size=given.batch_size,
+            concurrency=given.concurrency,
         )

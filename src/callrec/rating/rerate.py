@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from callrec.rating.deck import INCOMING, OUTGOING
 from callrec.rating.rater import Pricing, price_call, rated_digits
@@ -51,7 +52,7 @@ def rerate(engine: Engine, workspace: Workspace, start_us: int, end_us: int) -> 
             chunk = records.reratable_chunk(conn, workspace.id, start_us, end_us, after, CHUNK)
             if not chunk:
                 break
-            updates: list[tuple[int, str, Pricing]] = []
+            updates: list[tuple[Row[Any], Pricing]] = []
             for row in chunk:
                 direction = OUTGOING if row.call_source == 3 else INCOMING
                 pricing = price_call(
@@ -71,7 +72,7 @@ def rerate(engine: Engine, workspace: Workspace, start_us: int, end_us: int) -> 
                     if row.rating_status != pricing.status:
                         change = f"{row.rating_status}->{pricing.status}"
                         report.status_changes[change] = report.status_changes.get(change, 0) + 1
-                    updates.append((row.start_us, row.callid, pricing))
+                    updates.append((row, pricing))
             records.update_pricing(conn, workspace.id, updates)
             after = (chunk[-1].start_us, chunk[-1].callid)
     return report

@@ -1,8 +1,10 @@
-"""Workspaces, API keys and the numbers inventory: their rows, rules and JSON shapes.
+"""Workspaces and API keys: their rows, rules and JSON shapes; adding a number.
 
 Every function takes an engine (its own transaction) or a connection (the caller's
 transaction: callrec.operations wraps a change and its audit entry in one). The rules on
-values live here, once; messages name the field as ``{field}`` (callrec.store.errors).
+values live here, once (a number's in callrec.store.numbers); an ``InvalidValue`` names
+its field (callrec.store.errors). A change to a key or a workspace runs in
+``credentials_transaction``, so that every server drops the credentials it holds.
 """
 
 from __future__ import annotations
@@ -18,20 +20,28 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, exists, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from callrec.phone import NumberFormatError, normalise_number
 from callrec.settings import IPNetwork
-from callrec.store.dialect import chunks_for, driver_rows, is_one_of, write_transaction
+from callrec.store import numbers as numbers_rules
+from callrec.store.change_notices import account_change
+from callrec.store.dialect import (
+    Target,
+    chunks_for,
+    driver_rows,
+    is_one_of,
+    reading,
+    transaction,
+    write_transaction,
+)
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
+from callrec.store.numbers import Rental
 from callrec.store.schema import api_keys, call_record_ids, numbers, workspaces
 from callrec.store.secret_box import api_key_context, box_from_env
 from callrec.wire.times import datetime_from_micros, now_micros
 
-NUMBER_TYPES = ("MOBILE", "FIXED")
 MAX_WORKSPACE_NAME = 200  # workspaces.name
-MAX_APP_ID = 64  # numbers.app_id
 MAX_ALLOW_IPS = 100  # CIDRs in one key's whitelist
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -41,27 +51,21 @@ _NAME_EDGE = r"[^\s/\x00-\x1f\x7f-\x9f]"
 WORKSPACE_NAME_PATTERN = f"{_NAME_EDGE}(?:{_NAME_CHAR}*{_NAME_EDGE})?"
 _WORKSPACE_NAME = re.compile(WORKSPACE_NAME_PATTERN)
 
-Target = Engine | Connection
+__all__ = ["Target", "reading", "transaction"]  # callers import them from here too
 
 
 @contextmanager
-def transaction(target: Target) -> Iterator[Connection]:
-    """The caller's transaction when given a connection, else a new write transaction."""
+def credentials_transaction(target: Target) -> Iterator[Connection]:
+    """A write transaction that changes a key or a workspace: on PostgreSQL every server
+    drops the credentials it holds when it commits (callrec.store.change_notices), and
+    leaving the block waits for their answers. Given a connection, its owner opened it
+    with this function (callrec.operations does, around the change and its audit entry)."""
     if isinstance(target, Connection):
         yield target
         return
-    with write_transaction(target) as conn:
+    with account_change(target) as announce, write_transaction(target) as conn:
         yield conn
-
-
-@contextmanager
-def reading(target: Target) -> Iterator[Connection]:
-    """The caller's transaction when given a connection, else a plain read."""
-    if isinstance(target, Connection):
-        yield target
-        return
-    with target.connect() as conn:
-        yield conn
+        announce(conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +135,6 @@ def key_to_dict(key: ApiKey, with_secret: bool = False) -> dict[str, Any]:
     return value
 
 
-def number_to_dict(number: Number) -> dict[str, Any]:
-    return {
-        "number": number.number,
-        "workspace": number.workspace,
-        "appId": number.app_id,
-        "type": number.type,
-    }
-
-
 @dataclass(frozen=True, slots=True)
 class KeyCredentials:
     """What the API needs to authenticate one request, in one lookup."""
@@ -164,7 +159,7 @@ def _networks(text: str) -> tuple[IPNetwork, ...]:
 def normalise_currency(code: str) -> str:
     upper = code.strip().upper()
     if not _CURRENCY.fullmatch(upper):
-        raise InvalidValue(f"{{field}} {code!r} is not a three-letter ISO 4217 code", "currency")
+        raise InvalidValue(f"{code!r} is not a three-letter ISO 4217 code", "currency")
     return upper
 
 
@@ -174,7 +169,7 @@ def normalise_time_zone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidValue(
-            f"{{field}} {name!r} is not an IANA time zone name (e.g. UTC, Asia/Kolkata)",
+            f"{name!r} is not an IANA time zone name (e.g. UTC, Asia/Kolkata)",
             "timeZone",
         ) from exc
     return name
@@ -183,38 +178,15 @@ def normalise_time_zone(name: str) -> str:
 def normalise_workspace_name(name: str, field: str = "name") -> str:
     name = name.strip()
     if not name:
-        raise InvalidValue("a workspace needs a name ({field})", field)
+        raise InvalidValue("is empty: a workspace needs a name", field)
     if len(name) > MAX_WORKSPACE_NAME:  # the column's size: the same refusal on every backend
-        raise InvalidValue(f"{{field}}: a workspace name has at most {MAX_WORKSPACE_NAME} "
-                           "characters", field)  # fmt: skip
+        raise InvalidValue(f"has at most {MAX_WORKSPACE_NAME} characters", field)
     if not _WORKSPACE_NAME.fullmatch(name):
         raise InvalidValue(
-            "{field}: a workspace name is printable text without '/' or control characters",
+            "must be printable text without '/' or control characters",
             field,
         )
     return name
-
-
-def normalise_number_type(number_type: str | None) -> str | None:
-    if number_type is None:
-        return None
-    upper = number_type.upper()
-    if upper not in NUMBER_TYPES:
-        raise InvalidValue(f"{{field}} must be MOBILE or FIXED, got {number_type!r}", "type")
-    return upper
-
-
-def check_app_id(app_id: str | None) -> str | None:
-    if app_id is not None and len(app_id) > MAX_APP_ID:
-        raise InvalidValue(f"{{field}} has at most {MAX_APP_ID} characters", "appId")
-    return app_id
-
-
-def normalise_phone_number(number: str, field: str = "number") -> str:
-    try:
-        return normalise_number(number)
-    except NumberFormatError as exc:
-        raise InvalidValue(f"{{field}}: {exc}", field) from exc
 
 
 def _workspace_from(row: Any) -> Workspace:
@@ -305,7 +277,7 @@ def update_workspace(
     if enabled is not None:
         values["enabled"] = enabled
     try:
-        with transaction(target) as conn:
+        with credentials_transaction(target) as conn:
             ws = workspace_row(conn, name)
             if (
                 values.get("name", ws.name) != ws.name
@@ -323,15 +295,13 @@ def update_workspace(
 
 def _normalise_cidrs(cidrs: Sequence[str]) -> tuple[str, ...]:
     if len(cidrs) > MAX_ALLOW_IPS:
-        raise InvalidValue(f"{{field}} has at most {MAX_ALLOW_IPS} entries", "allowIps")
+        raise InvalidValue(f"has at most {MAX_ALLOW_IPS} entries", "allowIps")
     normalised = []
     for cidr in cidrs:
         try:
             normalised.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
         except ValueError as exc:
-            raise InvalidValue(
-                f"{{field}} {cidr!r} is not an IP address or CIDR", "allowIps"
-            ) from exc
+            raise InvalidValue(f"{cidr!r} is not an IP address or CIDR", "allowIps") from exc
     return tuple(normalised)
 
 
@@ -376,7 +346,7 @@ def create_key(
 
 
 def _update_key(target: Target, api_key: str, **values: Any) -> ApiKey:
-    with transaction(target) as conn:
+    with credentials_transaction(target) as conn:
         result = conn.execute(update(api_keys).where(api_keys.c.api_key == api_key).values(values))
         if result.rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
@@ -401,9 +371,9 @@ def rotate_key(target: Target, api_key: str, grace_seconds: int, now_us: int) ->
     A second rotation inside the grace drops the oldest secret: only one previous is kept.
     """
     if grace_seconds < 0:
-        raise InvalidValue("{field} must be 0 or more seconds", "graceSeconds")
+        raise InvalidValue("must be 0 or more seconds", "graceSeconds")
     new_secret = secrets.token_hex(16)
-    with transaction(target) as conn:
+    with credentials_transaction(target) as conn:
         stored = conn.execute(
             select(api_keys.c.secret).where(api_keys.c.api_key == api_key)
         ).scalar_one_or_none()
@@ -435,7 +405,7 @@ def rotate_key(target: Target, api_key: str, grace_seconds: int, now_us: int) ->
 
 
 def delete_key(target: Target, api_key: str) -> None:
-    with transaction(target) as conn:
+    with credentials_transaction(target) as conn:
         if conn.execute(delete(api_keys).where(api_keys.c.api_key == api_key)).rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
 
@@ -541,15 +511,15 @@ def add_number(
     workspace: str,
     app_id: str | None = None,
     number_type: str | None = None,
+    rental: Rental | None = None,
 ) -> Number:
-    digits = normalise_phone_number(number)
-    number_type = normalise_number_type(number_type)
-    app_id = check_app_id(app_id)
+    digits = numbers_rules.normalise_digits(number)
+    number_type = numbers_rules.check_number_type(number_type)
+    app_id = numbers_rules.check_app_id(app_id)
     try:
         with transaction(target) as conn:
             ws = workspace_row(conn, workspace)
-            if conn.execute(select(numbers.c.number).where(numbers.c.number == digits)).first():
-                raise AlreadyExists(f"number {digits} is already in the inventory")
+            _refuse_owned(conn, digits)
             conn.execute(
                 insert(numbers).values(
                     number=digits,
@@ -557,101 +527,31 @@ def add_number(
                     app_id=app_id,
                     type=number_type,
                     created_us=now_micros(),
+                    **numbers_rules.rental_values(rental or Rental()),
                 )
             )
-    except IntegrityError as exc:
+    except IntegrityError as exc:  # added meanwhile by another writer
+        with reading(target.engine) as conn:
+            _refuse_owned(conn, digits)
         raise AlreadyExists(f"number {digits} is already in the inventory") from exc
     return Number(digits, ws.name, app_id, number_type)
 
 
-def _numbers_query() -> Any:
-    return select(numbers, workspaces.c.name.label("workspace_name")).join(
-        workspaces, workspaces.c.id == numbers.c.workspace_id
-    )
+def list_numbers(target: Target, workspace: str | None = None) -> list[Number]:
+    """Who owns which number (callrec.store.numbers.list_numbers has all their settings)."""
+    found = numbers_rules.list_numbers(target, numbers_rules.NumberFilter(workspace))
+    return [Number(n.number, n.workspace, n.app_id, n.type) for n in found]
 
 
-def number_row(conn: Connection, number: str) -> Number:
-    row = conn.execute(_numbers_query().where(numbers.c.number == number)).one_or_none()
-    if row is None:
-        raise NotFound(f"no number {number} in the inventory")
-    return Number(row.number, row.workspace_name, row.app_id, row.type)
-
-
-def number_workspace_id(conn: Connection, number: str) -> int | None:
-    return conn.execute(
-        select(numbers.c.workspace_id).where(numbers.c.number == number)
+def _refuse_owned(conn: Connection, digits: str) -> None:
+    # Name the owner: an operator sees only the workspaces of the CLI in front of them.
+    owner = conn.execute(
+        select(workspaces.c.name)
+        .join(numbers, numbers.c.workspace_id == workspaces.c.id)
+        .where(numbers.c.number == digits)
     ).scalar_one_or_none()
-
-
-_UNSET: Any = object()
-
-
-def update_number(
-    target: Target, number: str, *, app_id: str | None = _UNSET, number_type: str | None = _UNSET
-) -> Number:
-    """Change a number's appId or type (None clears it); records already stored keep theirs."""
-    values: dict[str, Any] = {}
-    if app_id is not _UNSET:
-        values["app_id"] = check_app_id(app_id)
-    if number_type is not _UNSET:
-        values["type"] = normalise_number_type(number_type)
-    with transaction(target) as conn:
-        number_row(conn, number)
-        if values:
-            conn.execute(update(numbers).where(numbers.c.number == number).values(values))
-        return number_row(conn, number)
-
-
-def move_number(target: Target, number: str, workspace: str) -> Number:
-    """Give a number to another workspace; its records already stored stay where they are."""
-    with transaction(target) as conn:
-        number_row(conn, number)
-        ws = workspace_row(conn, workspace)
-        conn.execute(update(numbers).where(numbers.c.number == number).values(workspace_id=ws.id))
-        return number_row(conn, number)
-
-
-def remove_number(target: Target, number: str) -> None:
-    with transaction(target) as conn:
-        if conn.execute(delete(numbers).where(numbers.c.number == number)).rowcount == 0:
-            raise NotFound(f"no number {number} in the inventory")
-
-
-@dataclass(frozen=True, slots=True)
-class NumberFilter:
-    workspace: str | None = None
-    app_id: str | None = None
-    type: str | None = None
-    prefix: str | None = None  # leading digits of the number
-
-
-def list_numbers(
-    target: Target,
-    workspace: str | None = None,
-    *,
-    where: NumberFilter | None = None,
-    after: str | None = None,
-    limit: int | None = None,
-) -> list[Number]:
-    where = where or NumberFilter(workspace=workspace)
-    query = _numbers_query().order_by(numbers.c.number)
-    if where.app_id is not None:
-        query = query.where(numbers.c.app_id == where.app_id)
-    if where.type is not None:
-        query = query.where(numbers.c.type == normalise_number_type(where.type))
-    if where.prefix is not None:
-        if not where.prefix.isascii() or not where.prefix.isdigit():
-            raise InvalidValue("{field} must be digits", "prefix")
-        query = query.where(numbers.c.number.startswith(where.prefix))
-    if after is not None:
-        query = query.where(numbers.c.number > after)
-    if limit is not None:
-        query = query.limit(limit)
-    with reading(target) as conn:
-        if where.workspace is not None:
-            query = query.where(numbers.c.workspace_id == workspace_row(conn, where.workspace).id)
-        rows = conn.execute(query).all()
-    return [Number(r.number, r.workspace_name, r.app_id, r.type) for r in rows]
+    if owner is not None:
+        raise AlreadyExists(f"number {digits} is already in the inventory of workspace {owner!r}")
 
 
 def workspace_holds_records(conn: Connection, workspace_id: int) -> bool:

@@ -29,11 +29,17 @@ class Forbidden(StoreError):
 
 
 class InvalidValue(StoreError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        self.template = message
-        self.field = field
-        super().__init__(self.render(field or "value"))
+    """A value the rules refuse. ``field`` names it in the wire's spelling (``outIp``) when
+    one field is to blame; the message then reads after the field's name ("has at most 50
+    characters"), and each face puts its own name for the field in front (``naming``): a CLI
+    flag, a ``-22`` reason, a problem document's detail and ``field`` member."""
 
-    def render(self, field_name: str) -> str:
-        """The message with the field named as this face names it."""
-        return self.template.replace("{field}", field_name)
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def naming(self, name: str | None = None) -> str:
+        """The whole message, the field called ``name`` (default: its wire name)."""
+        if self.field is None:
+            return str(self)
+        return f"{name or self.field} {self}"

@@ -15,7 +15,15 @@ from sqlalchemy.engine import Engine
 from callrec.store.dialect import write_transaction
 from callrec.store.partitions import existing_partitions, forget
 from callrec.store.records import HOUR_US, bump_records_revision
-from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
+from callrec.store.rollups import FACT_COLUMNS, add_facts, facts_from_row
+from callrec.store.rollups import apply as apply_rollups
+from callrec.store.schema import (
+    call_counts,
+    call_record_ids,
+    call_records,
+    call_rollups,
+    workspaces,
+)
 
 CHUNK = 10_000
 c = call_records.c
@@ -35,14 +43,24 @@ class PurgeReport:
 def _drop_partitions(engine: Engine, before_us: int, report: PurgeReport) -> None:
     with engine.connect() as conn:
         doomed = [
-            (name, end) for name, _start, end in existing_partitions(conn) if end <= before_us
+            (name, start, end) for name, start, end in existing_partitions(conn) if end <= before_us
         ]
-    for name, _end in doomed:
+    for name, start, end in doomed:
         with engine.begin() as conn:
             report.records += conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
             conn.exec_driver_sql(f"DROP TABLE {name}")
+            # The month's rollup hours and days were made of this partition's records only.
+            # One workspace per statement, as every statement on tenant data names one.
+            for workspace_id in conn.execute(select(workspaces.c.id)).scalars().all():
+                conn.execute(
+                    delete(call_rollups).where(
+                        call_rollups.c.workspace_id == workspace_id,
+                        call_rollups.c.period_us >= start,
+                        call_rollups.c.period_us < end,
+                    )
+                )
         report.partitions_dropped.append(name)
-    forget(engine, [name for name, _end in doomed])
+    forget(engine, [name for name, _start, _end in doomed])
 
 
 def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int, chunk: int = CHUNK) -> int:
@@ -54,11 +72,14 @@ def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int, chunk: 
                 .where(c.workspace_id == workspace_id, c.start_us < before_us)
                 .limit(chunk)
             )
-            result = conn.execute(
-                delete(call_records).where(tuple_(c.workspace_id, c.start_us, c.callid).in_(keys))
-            )
-            deleted += result.rowcount
-            if result.rowcount < chunk:
+            gone = conn.execute(
+                delete(call_records)
+                .where(tuple_(c.workspace_id, c.start_us, c.callid).in_(keys))
+                .returning(*(getattr(c, name) for name in FACT_COLUMNS))
+            ).all()
+            apply_rollups(conn, workspace_id, add_facts({}, map(facts_from_row, gone), sign=-1))
+            deleted += len(gone)
+            if len(gone) < chunk:
                 return deleted
 
 
@@ -106,11 +127,18 @@ def _recount(engine: Engine, workspace_id: int, before_us: int) -> None:
         )
 
 
-def purge(engine: Engine, before_us: int) -> PurgeReport:
+def purge(engine: Engine, before_us: int, workspace_id: int | None = None) -> PurgeReport:
+    """Every workspace's records before the cut, or only ``workspace_id``'s.
+
+    Partitions hold every workspace's calls, so they are dropped only by a purge of all.
+    """
     report = PurgeReport()
-    _drop_partitions(engine, before_us, report)
-    with engine.connect() as conn:
-        workspace_ids = list(conn.execute(select(workspaces.c.id)).scalars())
+    if workspace_id is not None:
+        workspace_ids = [workspace_id]
+    else:
+        _drop_partitions(engine, before_us, report)
+        with engine.connect() as conn:
+            workspace_ids = list(conn.execute(select(workspaces.c.id)).scalars())
     for workspace_id in workspace_ids:
         report.records += _delete_in_chunks(engine, workspace_id, before_us)
         _forget_callids(engine, workspace_id, before_us)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, tuple_, update
@@ -13,10 +14,13 @@ from sqlalchemy.engine import Connection, Row
 from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
+from callrec.store.change_notices import announce_change
 from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional_placeholder
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
+from callrec.store.rollups import FACT_COLUMNS, HOUR_US, Facts, add_facts, facts_from_row
+from callrec.store.rollups import apply as apply_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
 from callrec.wire.records import STORED_COLUMNS
@@ -24,7 +28,6 @@ from callrec.wire.times import now_micros
 
 c = call_records.c
 counts = call_counts.c
-HOUR_US = 3_600_000_000
 ids = call_record_ids.c
 ID_COLUMNS = ("workspace_id", "callid", "start_us", "stored_us")
 _same_record = and_(
@@ -83,6 +86,14 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     placeholders = ", ".join([positional_placeholder(conn)] * len(columns))
     conflict = " ON CONFLICT DO NOTHING" if ignore else ""
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
+
+
+_fact_values = itemgetter(*(INSERT_COLUMNS.index(name) for name in FACT_COLUMNS))
+
+
+def _facts_of_row(row: tuple[Any, ...]) -> Facts:
+    """A record's rollup facts from its row as stored (money already in micro-units)."""
+    return Facts._make(_fact_values(row))
 
 
 # PostgreSQL claims a whole batch in one statement (arrays); SQLite in multi-row VALUES of
@@ -151,11 +162,12 @@ def insert_records(
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
+        rows = [record_row(workspace_id, new[callid], stored_us) for callid in ours]
         conn.exec_driver_sql(
-            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
-            [record_row(workspace_id, new[callid], stored_us) for callid in ours],
+            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows
         )
         add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
+        apply_rollups(conn, workspace_id, add_facts({}, map(_facts_of_row, rows)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
@@ -313,7 +325,7 @@ def stored_content(
 
 RERATE_COLUMNS = (
     c.callid, c.start_us, c.number, c.called, c.call_source, c.call_duration, c.rating_status,
-    c.pay_micros, c.charged_duration, c.charged_period, c.customer_rate, c.currency,
+    c.country, c.pay_micros, c.charged_duration, c.charged_period, c.customer_rate, c.currency,
     c.quote_exchange, c.settle_rate_micros, c.settle_pay_micros,
 )  # fmt: skip
 
@@ -363,15 +375,32 @@ def bump_records_revision(conn: Connection, workspace_id: int) -> None:
         .where(workspaces.c.id == workspace_id)
         .values(records_revision=workspaces.c.records_revision + 1)
     )
+    announce_change(conn, workspace_id)
 
 
 def update_pricing(
-    conn: Connection, workspace_id: int, updates: Sequence[tuple[int, str, Pricing]]
+    conn: Connection, workspace_id: int, updates: Sequence[tuple[Row[Any], Pricing]]
 ) -> None:
-    """Re-price records identified by their page-order key (start_us, callid)."""
+    """Re-price records read by ``reratable_chunk``; their rollups follow in the same
+    transaction (the old contribution out, the new one in)."""
     if not updates:
         return
     bump_records_revision(conn, workspace_id)
+    deltas = add_facts({}, (facts_from_row(row) for row, _pricing in updates), sign=-1)
+    add_facts(
+        deltas,
+        (
+            facts_from_row(
+                row,
+                currency=pricing.currency,
+                charged_duration=pricing.charged_duration,
+                pay_micros=to_micros(pricing.pay),
+                settle_pay_micros=_optional_micros(pricing.settle_pay),
+            )
+            for row, pricing in updates
+        ),
+    )
+    apply_rollups(conn, workspace_id, deltas)
     statement = (
         update(call_records)
         .where(
@@ -379,13 +408,13 @@ def update_pricing(
             c.start_us == bindparam("b_start_us"),
             c.callid == bindparam("b_callid"),
         )
-        .values({k: bindparam(k) for k in _pricing_values(updates[0][2])})
+        .values({k: bindparam(k) for k in _pricing_values(updates[0][1])})
     )
     conn.execute(
         statement,
         [
-            {"b_start_us": start_us, "b_callid": callid, **_pricing_values(pricing)}
-            for start_us, callid, pricing in updates
+            {"b_start_us": row.start_us, "b_callid": row.callid, **_pricing_values(pricing)}
+            for row, pricing in updates
         ],
     )
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     false,
+    text,
 )
 
 from callrec.store.dialect import byte_ordered_text
@@ -88,6 +90,20 @@ numbers = Table(
     Column("app_id", String(64), nullable=True),
     Column("type", String(8), nullable=True),
     Column("created_us", BigInteger, nullable=False),
+    # The rental and the customer's routing settings (the vendor's number API; store/numbers.py
+    # holds their rules). No due date: the rental never expires.
+    Column("due_date", Date, nullable=True),
+    Column("auto_renew", Boolean, nullable=False, default=False, server_default=false()),
+    Column("disabled", Boolean, nullable=False, default=False, server_default=false()),
+    Column("out_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("in_ip", String(50), nullable=False, default="", server_default=text("''")),
+    Column("inbound_prefix", String(32), nullable=False, default="", server_default=text("''")),
+    Column("remark", String(50), nullable=False, default="", server_default=text("''")),
+    Column("enable_voicemail", Boolean, nullable=False, default=False, server_default=false()),
+    # Opaque id of the greeting in the file store (store/greetings.py), new on every upload.
+    Column("voicemail_file_id", String(64), nullable=True),
+    Column("voicemail_file_name", String(255), nullable=True),
+    Column("voicemail_max_hangup", Integer, nullable=True),
 )
 
 call_records = Table(
@@ -129,6 +145,11 @@ call_records = Table(
     # callid uniqueness lives in call_record_ids: a partitioned table cannot enforce a unique
     # key that leaves out the partition key.
     PrimaryKeyConstraint("workspace_id", "start_us", "callid"),
+    # The records search's indexed filters (callrec.store.record_search): one number's or one
+    # direction's calls of a window, already in page order. On PostgreSQL an index on the
+    # partitioned table is created on every partition, present and future.
+    Index("ix_call_records_number", "workspace_id", "number", "start_us", "callid"),
+    Index("ix_call_records_direction", "workspace_id", "call_source", "start_us", "callid"),
     sqlite_with_rowid=False,
     postgresql_partition_by="RANGE (start_us)",
 )
@@ -157,6 +178,42 @@ call_counts = Table(
     Column("n", BigInteger, nullable=False),
     PrimaryKeyConstraint("workspace_id", "hour_us"),
     sqlite_with_rowid=False,
+)
+
+call_rollups = Table(
+    "call_rollups",
+    metadata,
+    # Sums of a workspace's calls per UTC hour (grain "h") and per UTC day ("d"), each broken
+    # down along one dimension at a time: "all" (no breakdown), "country", "number" or
+    # "source" (callSource). Kept in the transactions that store, rerate and purge records
+    # (callrec.store.rollups), so a window's stats read ~days x (countries + numbers) rows
+    # instead of the window's records.
+    Column("workspace_id", Integer, nullable=False),
+    Column("grain", String(1), nullable=False),
+    Column("dimension", String(8), nullable=False),
+    Column("period_us", BigInteger, nullable=False),
+    Column("value", String(64), nullable=False),  # "" for "all" and for a missing country
+    Column("currency", String(3), nullable=False),  # the record's, USD when it has none
+    Column("attempts", BigInteger, nullable=False),
+    Column("answered", BigInteger, nullable=False),  # talk time above zero
+    Column("talk_seconds", BigInteger, nullable=False),
+    Column("charged_seconds", BigInteger, nullable=False),
+    Column("pay_micros", BigInteger, nullable=False),
+    # USD amounts (SettlePay, or pay itself in USD), and how many records lack theirs.
+    Column("settle_micros", BigInteger, nullable=False),
+    Column("settle_missing", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "grain", "dimension", "period_us", "value", "currency"),
+    sqlite_with_rowid=False,
+)
+
+service_keys = Table(
+    "service_keys",
+    metadata,
+    # Random keys the service makes for itself, shared by all its processes: "records_cursor"
+    # signs the records search's cursors (callrec.store.record_cursor).
+    Column("name", String(32), primary_key=True),
+    Column("key_hex", String(128), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
 )
 
 rate_deck = Table(

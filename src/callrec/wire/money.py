@@ -83,11 +83,32 @@ def from_micros(micros: int) -> Decimal:
     return Decimal(micros).scaleb(-6)
 
 
+# Amounts on a page repeat (a few rates, durations in whole periods): their text is kept.
+# Cleared when full, so a long-running server follows what is asked for now (~0.5 MB at most).
+_FORMATTED_MAX = 4_096
+_formatted: dict[int, str] = {}
+
+
 def format_micros(micros: int) -> str:
-    """``12832`` -> ``"0.012832"``: always exactly 6 decimal places."""
-    sign = "-" if micros < 0 else ""
-    units, fraction = divmod(abs(micros), _MICROS_PER_UNIT)
-    return f"{sign}{units}.{fraction:06d}"
+    """``12832`` -> ``"0.012832"``: always exactly 6 decimal places.
+
+    Three times per record on the query path, hence the memo (a dict hit is ~5x cheaper
+    than formatting).
+    """
+    text = _formatted.get(micros)
+    if text is None:
+        text = _format_micros(micros)
+        if len(_formatted) >= _FORMATTED_MAX:
+            _formatted.clear()
+        _formatted[micros] = text
+    return text
+
+
+def _format_micros(micros: int) -> str:
+    if micros < 0:
+        return "-" + _format_micros(-micros)
+    digits = f"{micros:07d}"  # at least one digit before the point
+    return digits[:-6] + "." + digits[-6:]
 
 
 def parse_decimal(text: str) -> Decimal:
@@ -110,3 +131,12 @@ def plain(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+_MINUTE_PLACES = Decimal("0.01")
+
+
+def charged_minutes(charged_seconds: int) -> Decimal:
+    """Charged seconds / 60, rounded half-up to 2 places (the seconds are exact)."""
+    minutes = EXACT.divide(Decimal(charged_seconds), Decimal(60))
+    return minutes.quantize(_MINUTE_PLACES, rounding=ROUND_HALF_UP, context=EXACT)

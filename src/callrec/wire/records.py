@@ -6,7 +6,9 @@ vendor's and must not change: existing clients parse them byte for byte.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import msgspec
@@ -117,3 +119,23 @@ def encode_page(total: int, size: int, current: int, records: list[WireRecord]) 
 
 def encode_failure(status: str, reason: str) -> bytes:
     return _encoder.encode(Envelope(status=status, reason=reason))
+
+
+def csv_text(
+    rows: Iterable[Sequence[Any]], offset_seconds: int, rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """CSV of stored rows (STORED_COLUMNS order): a header of the contract's record keys, then
+    each record as queryPage renders it (money exact, times in the offset), in chunks of text.
+
+    A missing value is an empty field. Streams: memory holds one chunk, whatever the rows.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(RECORD_KEYS)
+    for written, row in enumerate(rows, 1):
+        writer.writerow(msgspec.structs.astuple(render_record(row, offset_seconds)))
+        if written % rows_per_chunk == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -12,7 +12,9 @@ class Status(StrEnum):
     RATE_LIMITED = "-15"
     TIMESTAMP_EXPIRED = "-16"
     SYSTEM_ERROR = "-18"
+    DATA_EXISTS = "-20"  # platform-wide; reserved, no endpoint here answers it yet
     PARAMETER_ERROR = "-22"
+    DATA_NOT_FOUND = "-24"
     TIME_RANGE = "-25"
     WORKSPACE_DISABLED = "-29"
     KEY_DISABLED = "-30"
@@ -21,6 +23,9 @@ class Status(StrEnum):
 
 # The vendor's published table has no -15 text; this is the platform's wording for it.
 RATE_LIMITED_REASON = "query too frequently"
+# One reason for a missing number, another workspace's number and a wrong appId, so a caller
+# cannot probe which numbers other tenants rent.
+DATA_NOT_FOUND_REASON = "data does not exist"
 
 
 class ContractError(Exception):

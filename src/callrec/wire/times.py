@@ -72,27 +72,35 @@ def parse_iso_instant(text: str) -> Instant:
 
 
 _DAY_SECONDS = 86_400
-_HOURS_MINUTES = tuple(f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
 _SECONDS = tuple(f"{second:02d}" for second in range(60))
-_dates: dict[int, str] = {}
+# "yyyy-MM-dd HH:mm:" per minute since the epoch in the rendering offset. Cleared when full
+# (three days of minutes, ~0.6 MB), so it follows the windows being asked for.
+_MINUTE_PREFIXES_MAX = 4_320
+_minute_prefixes: dict[int, str] = {}
 
 
 def render_local(micros: int, offset_seconds: int) -> str:
     """``yyyy-MM-dd HH:mm:ss`` of the instant in the given UTC offset (seconds truncated).
 
-    Called twice per record on the query path, so the date part is cached per day and the
-    time of day assembled from small tables instead of strftime.
+    Twice per record on the query path: records of a page share their minutes, so the text
+    up to the minute is kept and only the seconds are added.
     """
-    day, second_of_day = divmod(micros // 1_000_000 + offset_seconds, _DAY_SECONDS)
-    date = _dates.get(day)
-    if date is None:
-        utc = time.gmtime(day * _DAY_SECONDS)
-        # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
-        date = f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} "
-        if len(_dates) < 100_000:
-            _dates[day] = date
-    minute, second = divmod(second_of_day, 60)
-    return date + _HOURS_MINUTES[minute] + _SECONDS[second]
+    minute, second = divmod(micros // 1_000_000 + offset_seconds, 60)
+    prefix = _minute_prefixes.get(minute)
+    if prefix is None:
+        prefix = _minute_prefix(minute)
+        if len(_minute_prefixes) >= _MINUTE_PREFIXES_MAX:
+            _minute_prefixes.clear()
+        _minute_prefixes[minute] = prefix
+    return prefix + _SECONDS[second]
+
+
+def _minute_prefix(minute: int) -> str:
+    day, minute_of_day = divmod(minute, 1440)
+    utc = time.gmtime(day * _DAY_SECONDS)
+    # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
+    hour, minute_of_hour = divmod(minute_of_day, 60)
+    return f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} {hour:02d}:{minute_of_hour:02d}:"
 
 
 def micros_from_datetime(value: datetime) -> int:

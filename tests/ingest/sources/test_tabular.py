@@ -108,6 +108,23 @@ def test_csv_header_must_name_the_required_fields() -> None:
     ]
 
 
+def test_csv_without_a_header_row_says_which_columns_are_missing() -> None:
+    """Regression (defect 2): it said "header: column(s) named twice: " with an empty list."""
+    row = b"c-1,+915027021995,+919812345678,2024-01-01T09:00:00Z,,2024-01-01T09:00:10Z,,200,X\n"
+    (item,) = list(read_csv([row]))
+    assert item == Rejected(
+        "line 1",
+        "header: missing column(s) callid, caller, called, startTime, endTime, sipCode, "
+        "hangupReason (the first line must be a header row)",
+    )
+
+
+def test_csv_header_naming_a_column_twice_says_which() -> None:
+    header = b"callid,caller,called,startTime,endTime,sipCode,hangupReason,caller\n"
+    (item,) = list(read_csv([header]))
+    assert item == Rejected("line 1", "header: column(s) named twice: 'caller'")
+
+
 def test_csv_rejects_a_line_that_is_not_utf8_and_keeps_going() -> None:
     header = b"callid,caller,called,startTime,endTime,sipCode,hangupReason\n"
     good = b"ok,+915027021995,+919812345678,1704099600,1704099610,200,NORMAL_CLEARING\n"

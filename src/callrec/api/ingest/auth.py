@@ -42,7 +42,8 @@ def _basic_pair(value: str) -> tuple[str, str] | None:
     return (username, password) if separator else None
 
 
-def _usable(source: IngestSource | None, scheme: str) -> IngestSource:
+def usable_source(source: IngestSource | None, scheme: str) -> IngestSource:
+    """The source, or 401 when the credentials matched none and 403 when it is disabled."""
     if source is None:
         raise _unauthorized(scheme)
     if not source.enabled:
@@ -60,16 +61,22 @@ async def basic_source(database: DatabaseRunner, header: str | None) -> IngestSo
         with database.engine.connect() as conn:
             return source_for_password(conn, *pair)
 
-    return _usable(await database.run(lookup), "Basic")
+    return usable_source(await database.run(lookup), "Basic")
 
 
-async def bearer_source(database: DatabaseRunner, header: str | None) -> IngestSource:
+def bearer_token(header: str | None) -> str:
+    """The token of an ``Authorization: Bearer`` header, or 401."""
     token = _credentials(header, "Bearer")
     if token is None:
         raise _unauthorized("Bearer")
+    return token
+
+
+async def bearer_source(database: DatabaseRunner, header: str | None) -> IngestSource:
+    token = bearer_token(header)
 
     def lookup() -> IngestSource | None:
         with database.engine.connect() as conn:
             return source_for_token(conn, token)
 
-    return _usable(await database.run(lookup), "Bearer")
+    return usable_source(await database.run(lookup), "Bearer")

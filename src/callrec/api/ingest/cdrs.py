@@ -58,6 +58,7 @@ async def ingest_cdrs(request: Request) -> Response:
         except BatchError as exc:
             raise IngestHttpError(400, str(exc)) from exc
         report = await state.database.run(run_ingest, state.pipeline, items)
+        report.name_time_zone_parameter("?tz=Area/City")
         return report_response(report)
     except IngestHttpError as error:
         return error_response(error)

@@ -37,7 +37,7 @@ _REPORT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _error(description: str, *, challenge: bool = False) -> dict[str, Any]:
+def error_answer(description: str, *, challenge: bool = False) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "description": description,
         "content": {"application/json": {"schema": _ERROR_SCHEMA}},
@@ -55,22 +55,30 @@ def _responses(what_is_unreadable: str) -> dict[str, Any]:
             "description": "Committed: what was stored, repeated, quarantined or rejected",
             "content": {"application/json": {"schema": _REPORT_SCHEMA}},
         },
-        "400": _error(what_is_unreadable),
-        "401": _error("Missing or wrong credentials", challenge=True),
-        "403": _error("The ingest source is disabled"),
-        "413": _error("The body is over the size limit"),
-        "500": _error("Storing failed; nothing was stored, the sender retries"),
+        "400": error_answer(what_is_unreadable),
+        "401": error_answer("Missing or wrong credentials", challenge=True),
+        "403": error_answer("The ingest source is disabled"),
+        "413": error_answer("The body is over the size limit"),
+        "500": error_answer("Storing failed; nothing was stored, the sender retries"),
     }
 
 
-def _authorization(form: str) -> dict[str, Any]:
-    return {
-        "name": "Authorization",
-        "in": "header",
-        "required": True,
-        "schema": {"type": "string"},
-        "description": f"The ingest source's credentials: {form}",
-    }
+# The credentials are security schemes (OpenAPI ignores a header parameter named
+# Authorization); api/app.py adds SECURITY_SCHEMES to the document's components.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "ingestBasic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "POST /ingest/freeswitch: the ingest source's name and password "
+        "(`callrec ingest-source create`)",
+    },
+    "ingestBearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "POST /ingest/cdrs: the ingest source's token "
+        "(`callrec ingest-source create`)",
+    },
+}
 
 
 # Items are not constrained here: each is checked on its own and a bad one is reported in
@@ -90,8 +98,8 @@ _BATCH_SCHEMA: dict[str, Any] = {
 }
 
 INGEST_CDRS_OPENAPI: dict[str, Any] = {
+    "security": [{"ingestBearer": []}],
     "parameters": [
-        _authorization("Bearer <ingest source token>"),
         {
             "name": "tz",
             "in": "query",
@@ -111,7 +119,7 @@ INGEST_CDRS_OPENAPI: dict[str, Any] = {
 }  # fmt: skip
 
 INGEST_FREESWITCH_OPENAPI: dict[str, Any] = {
-    "parameters": [_authorization("Basic base64(<ingest source name>:<password>)")],
+    "security": [{"ingestBasic": []}],
     "requestBody": {
         "required": True,
         "content": {

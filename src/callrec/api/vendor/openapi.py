@@ -114,6 +114,9 @@ STATUS_MEANINGS: dict[Status, str] = {
     Status.SYSTEM_ERROR: "unexpected error; the reason carries a request id for the operator",
     Status.PARAMETER_ERROR: "bad body: Content-Type, size, JSON, types, ranges, time formats, "
     "endTime not after strTime; the reason names the field",
+    Status.DATA_EXISTS: "data already exists (platform code, reserved; not answered today)",
+    Status.DATA_NOT_FOUND: "number API only: the number is not in the key's workspace, or its "
+    "appId differs (one reason for both)",
     Status.TIME_RANGE: "window longer than the limit (default 31 days) or beyond the look-back",
     Status.WORKSPACE_DISABLED: "the key's workspace is disabled",
     Status.KEY_DISABLED: "the API key is disabled",
@@ -188,10 +191,82 @@ def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
     return resolved
 
 
+SECURITY_SCHEMES: dict[str, Any] = {
+    "vendorSign": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Api-Key",
+        "description": "The API key, with two more headers: Timestamp (Unix seconds) and "
+        "Sign = md5(ApiKey + ApiSecret + Timestamp), lowercase hex (docs/api.md)",
+    },
+}
+
 QUERY_PAGE_OPENAPI: dict[str, Any] = {
+    "security": [{"vendorSign": []}],
     "parameters": _HEADER_PARAMETERS,
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": inline_schema(QueryPageBody)}},
     },
 }
+
+
+_SIGN_NOTE = (
+    "Signed and checked exactly like queryPage (same headers, sign, tolerance, lockout, order "
+    "of checks and envelope); every outcome is HTTP 200 with a JSON envelope."
+)
+
+NUMBERS_DESCRIPTION = f"""
+The key's workspace's numbers, by number ascending, 16 keys each in the vendor's order
+(`state`: 3 in use, 4 expired, 5 disabled). `params.appId` keeps one application's numbers;
+an unknown one gives an empty page. {_SIGN_NOTE}
+"""
+
+EDIT_DESCRIPTION = f"""
+Configure one number of the key's workspace. A field left out (or `null`) keeps its value, `""`
+clears it. A number outside the workspace, or a wrong `appId`, is `-24` ("data does not
+exist"); a refused value is `-22` naming the field. Body limit 8 MiB. {_SIGN_NOTE}
+"""
+
+
+def _body_schema(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "parameters": _HEADER_PARAMETERS,
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object", "properties": properties, "required": required}
+                }
+            },
+        },
+    }
+
+
+_INTEGER_OR_DIGITS: dict[str, Any] = {
+    "oneOf": [{"type": "integer"}, {"type": "string", "pattern": "^[0-9]+$"}]
+}
+NUMBERS_OPENAPI = _body_schema(
+    {
+        "current": _INTEGER_OR_DIGITS,
+        "size": _INTEGER_OR_DIGITS,
+        "params": {"type": "object", "properties": {"appId": {"type": "string"}}},
+    },
+    ["current", "size", "params"],
+)
+_TEXT: dict[str, Any] = {"type": ["string", "null"]}
+EDIT_OPENAPI = _body_schema(
+    {
+        "number": {"type": "string"},
+        "appId": {"type": "string"},
+        "outIp": {**_TEXT, "maxLength": 50},
+        "inIp": {**_TEXT, "maxLength": 50},
+        "inboundPrefix": {**_TEXT, "maxLength": 32},
+        "remark": {**_TEXT, "maxLength": 50},
+        "enableVoicemail": _INTEGER_OR_DIGITS,
+        "voicemailFile": {**_TEXT, "description": "base64 of an mp3, wav or m4a, at most 5 MiB"},
+        "voicemailFileName": _TEXT,
+        "voicemailMaxHangup": {"oneOf": [*_INTEGER_OR_DIGITS["oneOf"], {"type": "null"}]},
+    },
+    ["number", "appId", "enableVoicemail"],
+)

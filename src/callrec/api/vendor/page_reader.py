@@ -49,6 +49,10 @@ class PageReader(Protocol):
         positions are used only if the snapshot's revision turns out to be the same."""
         ...
 
+    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """One small read-only statement (``?`` placeholders) for other hot lookups."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -2,87 +2,22 @@
 
 from __future__ import annotations
 
-import logging
-import uuid
-
-from starlette.requests import Request
-from starlette.responses import Response
-
-from callrec.api.client_ip import IPAddress
 from callrec.api.state import ServiceState
-from callrec.api.vendor.body_signature import (
-    BODY_SIGNATURE_FAILED,
-    body_signature_refused,
-    body_to_verify,
-)
 from callrec.api.vendor.page_cache import PageKey
 from callrec.api.vendor.page_reader import PageRequest
-from callrec.wire.query import PageQuery, check_window, parse_page_query
-from callrec.wire.records import encode_failure, encode_page, render_record
-from callrec.wire.status import ContractError, Status, parameter_error
+from callrec.api.vendor.signed_call import JSON_MEDIA_TYPE, MAX_BODY_BYTES, endpoint
+from callrec.store.accounts import KeyCredentials
+from callrec.wire.query import check_window, parse_page_query
+from callrec.wire.records import encode_page, render_record
 from callrec.wire.times import now_micros
 
-log = logging.getLogger("callrec.api")
-
-MAX_BODY_BYTES = 64 * 1024
-JSON_MEDIA_TYPE = "application/json;charset=UTF-8"
+__all__ = ["JSON_MEDIA_TYPE", "MAX_BODY_BYTES", "answer_page", "query_page"]
 
 
-def _is_json_media_type(content_type: str | None) -> bool:
-    if not content_type:
-        return False
-    return content_type.split(";", 1)[0].strip().lower() == "application/json"
-
-
-async def _read_body(request: Request) -> bytes:
-    if not _is_json_media_type(request.headers.get("content-type")):
-        raise parameter_error("Content-Type must be application/json")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise parameter_error(f"request body exceeds {MAX_BODY_BYTES} bytes")
-    chunks: list[bytes] = []
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > MAX_BODY_BYTES:
-            raise parameter_error(f"request body exceeds {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _parsed_body(request: Request) -> tuple[PageQuery | ContractError, bytes | None]:
-    """The query or the body's error, and the body as received (None: it was not read)."""
-    try:
-        body = await _read_body(request)
-    except ContractError as error:
-        return error, None
-    try:
-        return parse_page_query(body), body
-    except ContractError as error:
-        return error, body
-
-
-def _json(body: bytes) -> Response:
-    return Response(body, media_type=JSON_MEDIA_TYPE)
-
-
-async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -> bytes:
-    """The checks in the contract's order, then the page: from the cache, or read and kept.
-
-    The key is checked before the body's verdict is given (``parsed`` may be the body's
-    ``-22``): a caller without the secret learns nothing about its body. The rate limit comes
-    after the sign, so a stranger's requests cannot spend a customer's bucket.
-    """
+async def answer_page(state: ServiceState, credentials: KeyCredentials, body: bytes) -> bytes:
+    """The page for an authenticated body: from the cache, or read and kept."""
     settings = state.settings
-    signed = await state.guard.precheck(ip, request.headers)
-    parsed, body = await _parsed_body(request)
-    credentials = state.guard.verify(ip, signed, await state.reader.credentials(signed.api_key))
-    if body_signature_refused(credentials, body_to_verify(request, signed.timestamp, body)):
-        raise state.guard.reject(BODY_SIGNATURE_FAILED)
-    if state.guard.limiter.enabled:
-        await state.guard.admit(credentials)
-    if isinstance(parsed, ContractError):
-        raise parsed
+    parsed = parse_page_query(body)
     check_window(parsed, settings.max_window_days, settings.lookback_days, now_micros())
     wanted = PageRequest(
         credentials.workspace_id,
@@ -111,17 +46,4 @@ async def _answer(state: ServiceState, request: Request, ip: IPAddress | None) -
     return answer
 
 
-async def query_page(request: Request) -> Response:
-    state: ServiceState = request.app.state.callrec
-    ip = state.guard.client_ip(request)
-    try:
-        return _json(await _answer(state, request, ip))
-    except ContractError as error:
-        await state.guard.count_refusal(ip, request.headers, error)
-        return _json(encode_failure(error.status.value, error.reason))
-    except Exception:
-        request_id = uuid.uuid4().hex[:16]
-        log.exception("queryPage failed, request id %s", request_id)
-        return _json(
-            encode_failure(Status.SYSTEM_ERROR.value, f"system error (request id {request_id})")
-        )
+query_page = endpoint("queryPage", answer_page)

@@ -1,10 +1,12 @@
 """The query path's reads on PostgreSQL: async psycopg on the event loop, no threads.
 
 A small pool of autocommit connections, no ping before use (a dropped connection is retried
-once instead; every read here is safe to repeat). Credentials are one statement per request,
-so a disabled key or workspace fails its very next request. A page, its window's total and
-the records revision that keys the page cache are read in one REPEATABLE READ, READ ONLY
-transaction, sent as one pipeline: one round trip for page 1 or the next page of a walk.
+once instead; every read here is safe to repeat). A page, its window's total and the records
+revision that keys the page cache are read in one REPEATABLE READ, READ ONLY transaction,
+sent as one pipeline: one round trip for page 1 or the next page of a walk.
+
+Credentials (with the records revision) are held in memory (callrec.api.vendor.credentials_memory),
+so a page cache hit touches no database.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import Any, TypeVar
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy.engine import make_url
 
+from callrec.api.vendor.credentials_memory import CredentialsMemory
 from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
 from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.store.accounts import CREDENTIALS_SQL, KeyCredentials, credentials_from_rows
+from callrec.store.change_notices import ACKS_CHANNEL, libpq_conninfo
 from callrec.store.page_plan import (
     REVISION_SQL,
     CountStatements,
@@ -36,12 +39,6 @@ _CREDENTIALS = for_paramstyle(CREDENTIALS_SQL, "format")
 _REVISION = for_paramstyle(REVISION_SQL, "format")
 
 
-def libpq_conninfo(database_url: str) -> str:
-    """The SQLAlchemy URL (``postgresql+psycopg://``, ``postgres://``) as libpq's URI."""
-    url = make_url(database_url)
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def _format(statement: Statement) -> tuple[str, tuple[Any, ...]]:
     sql, params = statement
     return for_paramstyle(sql, "format"), params
@@ -57,12 +54,21 @@ class PostgresReader:
             open=False,
         )
         self._memory = memory
+        self._held = CredentialsMemory(libpq_conninfo(database_url), self._acknowledge)
 
     async def open(self) -> None:
         await self._pool.open(wait=True, timeout=30)
+        await self._held.open()
 
     async def close(self) -> None:
+        await self._held.close()
         await self._pool.close()
+
+    async def _acknowledge(self, nonce: str) -> None:
+        async def answer(conn: psycopg.AsyncConnection[Any]) -> None:
+            await conn.execute("SELECT pg_notify(%s, %s)", (ACKS_CHANNEL, nonce))
+
+        await self._on_a_connection(answer)
 
     async def _on_a_connection(
         self, work: Callable[[psycopg.AsyncConnection[Any]], Awaitable[T]]
@@ -76,12 +82,29 @@ class PostgresReader:
             async with self._pool.connection() as conn:
                 return await work(conn)
 
+    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        statement = for_paramstyle(sql, "format")
+
+        async def read(conn: psycopg.AsyncConnection[Any]) -> list[tuple[Any, ...]]:
+            cursor = await conn.execute(statement, params)
+            return [tuple(row) for row in await cursor.fetchall()]
+
+        return await self._on_a_connection(read)
+
     async def credentials(self, api_key: str) -> KeyCredentials | None:
+        held = self._held.get(api_key)
+        if held is not None:
+            return held
+
         async def lookup(conn: psycopg.AsyncConnection[Any]) -> KeyCredentials | None:
             cursor = await conn.execute(_CREDENTIALS, (api_key,))
             return credentials_from_rows(await cursor.fetchall())
 
-        return await self._on_a_connection(lookup)
+        reading = self._held.reading()
+        found = await self._on_a_connection(lookup)
+        if found is not None:
+            self._held.keep(reading, found)
+        return found
 
     async def page(self, request: PageRequest, revision_hint: int) -> PageRows:
         async def read(conn: psycopg.AsyncConnection[Any]) -> PageRows:

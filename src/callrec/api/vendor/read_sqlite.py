@@ -42,6 +42,9 @@ class SqliteReader:
             self._credentials.clear()
             self._seen_version = version
 
+    async def rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        return self._rows(sql, params)
+
     async def credentials(self, api_key: str) -> KeyCredentials | None:
         self._forget_if_changed()
         found = self._credentials.get(api_key)

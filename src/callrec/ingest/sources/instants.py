@@ -144,6 +144,11 @@ def fast_choices(text: str, tz: ZoneInfo | None, separators: str = "T ") -> Choi
     return ((wall - hour_offset) * MICROS,)
 
 
+# Each face names its own way of giving the zone after this (the CLI's --tz, HTTP's ?tz=):
+# IngestReport.name_time_zone_parameter.
+NO_OFFSET_ADVICE = "write one (e.g. +08:00) or give the time zone"
+
+
 def calendar_choices(text: str, field: str, tz: ZoneInfo | None) -> Choices:
     match = _CALENDAR.fullmatch(text)
     if match is None:
@@ -164,7 +169,7 @@ def calendar_choices(text: str, field: str, tz: ZoneInfo | None) -> Choices:
     if tz is None:
         raise FieldError(
             field,
-            f"{text!r} has no UTC offset; write one (e.g. +08:00) or give the time zone (--tz)",
+            f"{text!r} has no UTC offset; {NO_OFFSET_ADVICE}",
         )
     return tuple(micros + extra for micros in local_choices(local, tz, field))
 

@@ -177,12 +177,15 @@ class _DecodedLines:
 
 def _header(row: list[str]) -> tuple[list[str], str | None]:
     names = [name.strip() for name in row]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        return names, f"header: column(s) named twice: {', '.join(duplicates)}"
+    # Missing columns first: a file without a header row has data there, whose repeated
+    # (often empty) cells would otherwise be reported as columns named twice.
     missing = [name for name in REQUIRED_FIELDS if name not in names]
     if missing:
-        return names, f"header: missing column(s) {', '.join(missing)}"
+        hint = "" if set(names) & set(FIELDS) else " (the first line must be a header row)"
+        return names, f"header: missing column(s) {', '.join(missing)}{hint}"
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        return names, f"header: column(s) named twice: {', '.join(map(repr, duplicates))}"
     return names, None
 
 

@@ -1,0 +1,1 @@
+"""The switch-facing read API: routing facts for an incoming call, and greetings to play."""

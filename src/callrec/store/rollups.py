@@ -1,0 +1,139 @@
+"""Rollups of call records per hour and per day, kept exact in the transactions that change
+the records.
+
+A record counts in eight rows: its UTC hour and its UTC day (the grains), each along one
+dimension: "all", its country, its number, its direction ("source"), always per currency.
+One dimension at a time, not their cross product: a 31-day breakdown by number then reads
+31 x numbers rows, however many calls and countries there are. Storing adds a record's
+contribution, rerating swaps its old contribution for the new one, purging takes it away; a
+row whose attempts fall to zero is deleted, so the rollups always equal a GROUP BY over the
+records (tests/store/test_rollups.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from operator import add
+from typing import Any, NamedTuple
+
+from sqlalchemy.engine import Connection
+
+from callrec.store.dialect import positional_placeholder
+from callrec.store.schema import call_rollups
+
+HOUR_US = 3_600_000_000
+DAY_US = 24 * HOUR_US
+DIMENSIONS = ("all", "country", "number", "source")
+USD = "USD"
+SUMS = (
+    "attempts", "answered", "talk_seconds", "charged_seconds", "pay_micros", "settle_micros",
+    "settle_missing",
+)  # fmt: skip
+KEYS = ("workspace_id", "grain", "dimension", "period_us", "value", "currency")
+
+
+class Facts(NamedTuple):
+    """What a record contributes to its rollup, read from its stored form."""
+
+    start_us: int
+    country: str | None
+    call_source: int
+    number: str
+    currency: str | None
+    call_duration: int
+    charged_duration: int
+    pay_micros: int
+    settle_pay_micros: int | None
+
+
+def quote_currency(currency: str | None) -> str:
+    """A record without a currency was priced in USD (as ``callrec summary`` counts it)."""
+    return currency or USD
+
+
+def dimension_values(facts: Facts) -> tuple[str, str, str, str]:
+    """The record's value along each of DIMENSIONS, in that order."""
+    return ("", facts.country or "", facts.number, str(facts.call_source))
+
+
+def sums_of(facts: Facts) -> tuple[int, ...]:
+    """The record's contribution, in SUMS order. Its USD amount is pay itself when priced in
+    USD, else SettlePay; a record lacking it is counted in settle_missing."""
+    in_usd = quote_currency(facts.currency) == USD
+    settle = facts.pay_micros if in_usd else facts.settle_pay_micros
+    return (
+        1,
+        1 if facts.call_duration > 0 else 0,
+        facts.call_duration,
+        facts.charged_duration,
+        facts.pay_micros,
+        settle or 0,
+        1 if settle is None else 0,
+    )
+
+
+# A rollup row's key after workspace_id: grain, dimension, period_us, value, currency.
+RollupKey = tuple[str, str, int, str, str]
+Deltas = dict[RollupKey, list[int]]
+
+
+def add_facts(deltas: Deltas, facts: Iterable[Facts], sign: int = 1) -> Deltas:
+    """Add (or with ``sign=-1`` take away) the facts' contributions to ``deltas``.
+
+    The ingest hot path: each record updates its four hourly keys; the daily keys are then
+    rolled up from the (far fewer) hourly ones.
+    """
+    hourly: Deltas = {}
+    for fact in facts:
+        sums = list(sums_of(fact)) if sign == 1 else [sign * value for value in sums_of(fact)]
+        hour = fact.start_us // HOUR_US * HOUR_US
+        currency = quote_currency(fact.currency)
+        for dimension, value in zip(DIMENSIONS, dimension_values(fact), strict=True):
+            key: RollupKey = ("h", dimension, hour, value, currency)
+            totals = hourly.get(key)
+            if totals is None:
+                hourly[key] = sums.copy()
+            else:
+                totals[:] = map(add, totals, sums)
+    for key, sums in hourly.items():
+        _grain, dimension, hour, value, currency = key
+        day: RollupKey = ("d", dimension, hour // DAY_US * DAY_US, value, currency)
+        for grain_key in (key, day):
+            totals = deltas.get(grain_key)
+            if totals is None:
+                deltas[grain_key] = sums.copy()
+            else:
+                totals[:] = map(add, totals, sums)
+    return deltas
+
+
+def facts_from_row(row: Any, **changes: Any) -> Facts:
+    """Facts from a row (or mapping) with the Facts' column names, some of them replaced."""
+    values: Mapping[str, Any] = row._mapping if hasattr(row, "_mapping") else row
+    return Facts(**{name: changes.get(name, values[name]) for name in Facts._fields})
+
+
+FACT_COLUMNS = Facts._fields
+
+
+def apply(conn: Connection, workspace_id: int, deltas: Deltas) -> None:
+    """Add the deltas to the rollups in the caller's transaction; drop rows left empty."""
+    changed = {key: sums for key, sums in deltas.items() if any(sums)}
+    if not changed:
+        return
+    p = positional_placeholder(conn)
+    table = call_rollups.name
+    columns = (*KEYS, *SUMS)
+    additions = ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in SUMS)
+    conn.exec_driver_sql(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([p] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(KEYS)}) DO UPDATE SET {additions}",
+        [(workspace_id, *key, *sums) for key, sums in sorted(changed.items())],
+    )
+    emptied = [key for key, sums in changed.items() if sums[0] < 0]
+    if emptied:
+        match = " AND ".join(f"{name} = {p}" for name in KEYS)
+        conn.exec_driver_sql(
+            f"DELETE FROM {table} WHERE {match} AND attempts = 0",
+            [(workspace_id, *key) for key in sorted(emptied)],
+        )
