@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.engine import Engine
 
 from callrec.store import accounts
-from tests.admin.conftest import Admin, problem
+from tests.admin.conftest import Admin, TokenMaker, problem
 from tests.api.support import callids, default_body, query, store
 from tests.conftest import Tenant
 from tests.helpers import RunningServer, make_record
@@ -25,6 +27,9 @@ def test_add_then_filter_by_workspace_app_type_and_prefix(operator: Admin, engin
         assert added.status_code == 201, added.text
     assert operator.get("/numbers/915027021995").json() == {
         "number": "915027021995", "workspace": "acme", "appId": "app-1", "type": "MOBILE",
+        "dueDate": None, "autoRenew": False, "disabled": False, "state": 3, "outIp": "",
+        "inIp": "", "inboundPrefix": "", "remark": "", "enableVoicemail": False,
+        "voicemailFileId": None, "voicemailFileName": None, "voicemailMaxHangup": None,
     }  # fmt: skip
 
     def numbers(**filters: str) -> list[str]:
@@ -88,3 +93,31 @@ def test_remove_takes_the_number_out_of_the_inventory(operator: Admin, engine: E
     problem(operator.get("/numbers/915027021995"), 404)
     problem(operator.delete("/numbers/915027021995"), 404)
     assert accounts.list_numbers(engine) == []
+
+
+def test_the_rental_is_the_operators_and_remark_and_app_id_the_workspaces(
+    operator: Admin, engine: Engine, admin_as: Callable[[str | None], Admin], make_token: TokenMaker
+) -> None:
+    accounts.create_workspace(engine, "acme")
+    added = operator.post(
+        "/numbers",
+        json={"number": "915027021995", "workspace": "acme", "dueDate": "2024-04-11",
+              "autoRenew": True},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    assert (added.json()["dueDate"], added.json()["autoRenew"], added.json()["state"]) == (
+        "2024-04-11", True, 3
+    )  # fmt: skip
+    disabled = operator.patch("/numbers/915027021995", json={"disabled": True})
+    assert (disabled.json()["disabled"], disabled.json()["state"]) == (True, 5)
+    cleared = operator.patch("/numbers/915027021995", json={"dueDate": None, "disabled": False})
+    assert (cleared.json()["dueDate"], cleared.json()["state"]) == (None, 3)
+    problem(operator.patch("/numbers/915027021995", json={"dueDate": "11/04/2024"}), 422, "dueDate")
+
+    tenant = admin_as(make_token("acme"))
+    labelled = tenant.patch("/numbers/915027021995", json={"remark": "front desk", "appId": "a"})
+    assert (labelled.json()["remark"], labelled.json()["appId"]) == ("front desk", "a")
+    for operators_only in ({"dueDate": "2030-01-01"}, {"autoRenew": False}, {"type": "FIXED"}):
+        problem(tenant.patch("/numbers/915027021995", json=operators_only), 403)
+    problem(tenant.patch("/numbers/915027021995", json={"remark": "x" * 51}), 422, "remark")
+    assert operator.get("/numbers/915027021995").json()["remark"] == "front desk"

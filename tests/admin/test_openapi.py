@@ -21,6 +21,7 @@ FIXED_PATHS = {
     "/numbers/{number}": {"get", "patch", "delete"},
     "/numbers/{number}/move": {"post"},
     "/audit": {"get"},
+    "/workspaces/{name}/records": {"get"},
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from callrec.store import idempotency, make_engine
 from callrec.store.admin_tokens import list_tokens
 from callrec.store.copy import copy_database, nonempty_tables
+from callrec.store.record_cursor import cursor_key
 from callrec.store.schema import metadata, workspaces
 from callrec.store.secret_box import MASTER_KEY_VARIABLE
 from callrec.store.table_digest import TableDigest
@@ -86,6 +87,7 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, 
         [token] = list_tokens(source)
         assert idempotency.claim(source, token.id, "signup-1", "0" * 64, now_micros()) is None
         idempotency.store_answer(source, token.id, "signup-1", 201, '{"name": "acme"}')
+        cursor_key(source)  # the records search's signing key, made at its first search
         with source.connect() as conn:
             empty = [
                 t.name

@@ -110,7 +110,10 @@ def number_move(
     """Move a number to another workspace; records already stored stay where they are."""
     with database() as engine:
         moved = numbers.move_number(engine, CLI, number, workspace)
-    _print_number(moved, as_json, "moved")
+    if as_json:
+        print_json(number_to_dict(moved))
+    else:
+        out.print(f"number {moved.number} moved to workspace {moved.workspace}", markup=False)
 
 
 @app.command("remove")
