@@ -1,7 +1,8 @@
 """Errors the store and the account operations raise; each face turns them into its form.
 
-A message may name the field it is about as ``{field}``: the CLI puts its flag there
-(``--type``), the admin API the JSON member (``type``), so one rule has one message.
+An ``InvalidValue`` names its field once, in the wire's spelling; each face names it its own
+way (``--type`` on the CLI, ``type`` in a problem document or a ``-22`` reason), so one rule
+has one message.
 """
 
 from __future__ import annotations
