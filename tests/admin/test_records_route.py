@@ -1,31 +1,23 @@
-"""The records route as the admin API will mount it: JSON pages walked by cursor, CSV of the
-whole filtered window, and bad parameters answered 422 naming the parameter."""
+"""The records route on the admin API's mount: JSON pages walked by cursor, CSV of the whole
+filtered window, bad parameters answered 422 naming the parameter, and the scope rules."""
 
 from __future__ import annotations
 
 import csv
 import io
 import random
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from callrec.admin.records import records_response
-from callrec.api.server import listening_socket
 from callrec.store import accounts
-from callrec.store.record_search import InvalidSearch
 from callrec.store.records import insert_records
 from callrec.wire.records import RECORD_KEYS
 from callrec.wire.times import parse_iso_instant
+from tests.admin.conftest import TokenMaker, admin_client, problem
+from tests.helpers import RunningServer
 from tests.store.rollup_oracle import HOUR, random_records
 
 BASE = parse_iso_instant("2024-03-01T00:00:00Z").micros
@@ -33,41 +25,11 @@ WINDOW = {"strTime": "2024-03-01T00:00:00Z", "endTime": "2024-03-03T00:00:00+00:
 
 
 @pytest.fixture
-def client(engine: Engine) -> Iterator[httpx.Client]:
-    def records(request: Request) -> Response:
-        return records_response(
-            engine,
-            request.path_params["name"],
-            request.query_params,
-            request.headers.get("accept"),
-        )
-
-    def invalid(_request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, InvalidSearch)
-        return JSONResponse(
-            {"status": 422, "title": "Invalid parameter", "detail": str(exc), "field": exc.field},
-            status_code=422,
-            media_type="application/problem+json",
-        )
-
-    app = Starlette(
-        routes=[Route("/admin/v1/workspaces/{name}/records", records)],
-        exception_handlers={InvalidSearch: invalid},
-    )
-    sock = listening_socket("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    try:
-        with httpx.Client(base_url=base_url, timeout=10) as http:
-            yield http
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def client(admin_server: RunningServer, make_token: TokenMaker) -> Iterator[httpx.Client]:
+    """An operator token's client on the service's real /admin/v1 mount."""
+    headers = {"Authorization": f"Bearer {make_token()}"}
+    with httpx.Client(base_url=admin_server.base_url, headers=headers, timeout=10) as http:
+        yield http
 
 
 def _seed(engine: Engine) -> list[str]:
@@ -131,5 +93,23 @@ def test_bad_parameters_are_422_naming_the_parameter(
 ) -> None:
     _seed(engine)
     answer = client.get("/admin/v1/workspaces/acme/records", params=params)
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["field"] == field
+    body = problem(answer, 422, field)
+    assert body["detail"].startswith(field), body
+
+
+def test_a_workspace_token_reads_its_own_records_and_no_one_elses(
+    engine: Engine, admin_server: RunningServer, make_token: TokenMaker
+) -> None:
+    expected = [r.callid for r in _seed(engine)]
+    accounts.create_workspace(engine, "rival")
+    with (
+        admin_client(admin_server, make_token("acme", read_only=True)) as acme,
+        admin_client(admin_server, make_token("rival")) as rival,
+    ):
+        params = {**WINDOW, "callSource": "3", "limit": "1000"}
+        own = acme.get("/workspaces/acme/records", params=params)
+        assert [r["callid"] for r in own.json()["records"]] == expected
+        other = problem(rival.get("/workspaces/acme/records", params=params), 404)
+        missing = problem(rival.get("/workspaces/nosuch/records", params=params), 404)
+    assert other["detail"] == "no workspace named 'acme'"
+    assert missing["detail"] == "no workspace named 'nosuch'"

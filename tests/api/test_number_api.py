@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import Engine
 
+from callrec.operations.actor import CLI
+from callrec.operations.audit import list_audit
 from callrec.store import accounts
 from callrec.store.numbers import Rental
 from tests.api.number_support import (
@@ -328,3 +330,21 @@ def test_values_at_the_edge_of_the_rules_are_accepted(
 ) -> None:
     add(engine, tenant)
     assert edit(server, tenant, **fields)["status"] == "0"
+
+
+def test_an_edit_is_in_the_audit_log_as_the_api_key_and_a_no_op_is_not(
+    engine: Engine, tenant: Tenant, server: RunningServer
+) -> None:
+    add(engine, tenant)
+    assert edit(server, tenant, remark="first", outIp="192.168.10.176")["status"] == "0"
+    assert edit(server, tenant, remark="first")["status"] == "0"  # nothing changed
+    assert edit(server, tenant, remark="x" * 51)["status"] == "-22"  # refused: no entry
+    [entry] = list_audit(engine, CLI)
+    assert (entry.actor, entry.action, entry.object_id) == (
+        f"key:{tenant.api_key}",
+        "number.edit",
+        "915027021995",
+    )
+    assert (entry.before["remark"], entry.after["remark"]) == ("", "first")
+    assert (entry.before["outIp"], entry.after["outIp"]) == ("", "192.168.10.176")
+    assert entry.workspace_id == tenant.workspace.id

@@ -14,12 +14,14 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from callrec.store import make_engine
+from callrec.store import idempotency, make_engine
+from callrec.store.admin_tokens import list_tokens
 from callrec.store.copy import copy_database, nonempty_tables
 from callrec.store.record_cursor import cursor_key
 from callrec.store.schema import metadata, workspaces
 from callrec.store.secret_box import MASTER_KEY_VARIABLE
 from callrec.store.table_digest import TableDigest
+from callrec.wire.times import now_micros
 from tests.cli.support import assert_one_line_error, free_port, run_cli, serving
 from tests.helpers import QUERY_PAGE, page_body, signed_headers
 from tests.push.receiver import FAIL, running_receiver
@@ -61,6 +63,7 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, 
     _cli(url, "rates", "import", str(deck), "--workspace", "acme").ok()
     _cli(url, "fx", "set", "EUR", "1.0832", "--from", "2023-01-01").ok()
     _cli(url, "ingest-source", "create", "pbx1").ok()
+    _cli(url, "admin", "token", "create", "portal", "--workspace", "acme").ok()
 
     monkeypatch.setenv(MASTER_KEY_VARIABLE, MASTER_KEY)  # the in-process push worker's key
     source = make_engine(url)
@@ -80,7 +83,11 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, 
         imported = _cli(url, "cdr", "import", str(asterisk), "--format", "asterisk",
                         "--tz", "Asia/Kolkata", "--no-checkpoint")  # fmt: skip
         assert imported.stdout.startswith("accepted 2,"), imported
-        cursor_key(source)  # what the first records search makes: the cursor signing key
+        # An admin API POST's stored answer (docs/admin-api.md#idempotency).
+        [token] = list_tokens(source)
+        assert idempotency.claim(source, token.id, "signup-1", "0" * 64, now_micros()) is None
+        idempotency.store_answer(source, token.id, "signup-1", 201, '{"name": "acme"}')
+        cursor_key(source)  # the records search's signing key, made at its first search
         with source.connect() as conn:
             empty = [
                 t.name

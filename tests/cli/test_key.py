@@ -10,7 +10,15 @@ from callrec.store import accounts
 from tests.cli.conftest import Cli, sqlite_only
 from tests.cli.support import assert_one_line_error, run_cli_concurrently
 
-LISTED_KEY_KEYS = {"apiKey", "workspace", "enabled", "allowIps", "requireBodySignature", "created"}
+LISTED_KEY_KEYS = {
+    "apiKey",
+    "workspace",
+    "enabled",
+    "allowIps",
+    "requireBodySignature",
+    "createdAt",
+    "previousSecretValidUntil",
+}
 
 
 def credentials(engine: Engine, api_key: str) -> accounts.KeyCredentials:

@@ -11,7 +11,7 @@ from callrec.store import accounts
 from tests.cli.conftest import Cli, sqlite_only
 from tests.cli.support import assert_one_line_error, run_cli_concurrently
 
-WORKSPACE_KEYS = {"name", "enabled", "currency", "timeZone", "created"}
+WORKSPACE_KEYS = {"name", "enabled", "currency", "timeZone", "createdAt"}
 
 
 def assert_recent(created: str) -> None:
@@ -30,7 +30,7 @@ def test_create_prints_the_workspace_as_json_and_normalises_the_currency(
     assert created["name"] == "acme"
     assert created["enabled"] is True
     assert created["currency"] == "EUR"
-    assert_recent(created["created"])
+    assert_recent(created["createdAt"])
     assert accounts.get_workspace(migrated, "acme").currency == "EUR"
 
 

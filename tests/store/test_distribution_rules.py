@@ -54,6 +54,10 @@ REFERENCE_TABLES = {
     "unrouted_cdrs",
     "ingest_sources",
     "service_keys",
+    # The admin API's: a token or an audit entry names a workspace (or none: an operator's).
+    "admin_tokens",
+    "audit_log",
+    "idempotency_keys",
     "alembic_version",
 }
 _TENANT_REFERENCE = re.compile(

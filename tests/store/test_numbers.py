@@ -63,7 +63,7 @@ def test_existing_numbers_survive_the_migration_with_defaults_that_never_expire(
                 )
             )
         upgrade(engine)
-        [number] = inventory.list_number_settings(engine)
+        [number] = inventory.list_numbers(engine)
         assert (number.number, number.app_id, number.type) == ("915027021995", "app-1", "MOBILE")
         assert (number.due_date, number.auto_renew, number.disabled) == (None, False, False)
         assert (number.out_ip, number.in_ip, number.inbound_prefix, number.remark) == ("",) * 4
@@ -79,15 +79,15 @@ def test_the_operator_sets_and_clears_the_rental(engine: Engine) -> None:
     accounts.add_number(engine, "915027021995", "acme", rental=inventory.Rental(DUE, True, False))
     number = inventory.get_number(engine, "+91 5027021995")
     assert (number.due_date, number.auto_renew, number.disabled) == (DUE, True, False)
-    updated = inventory.update_rental(
+    updated = inventory.update_number(
         engine, "915027021995", inventory.Rental(auto_renew=False, disabled=True)
     )
     assert (updated.due_date, updated.auto_renew, updated.disabled) == (DUE, False, True)
-    cleared = inventory.update_rental(
+    cleared = inventory.update_number(
         engine, "915027021995", inventory.Rental(due_date=None), number_type="fixed"
     )
     assert (cleared.due_date, cleared.type, cleared.disabled) == (None, "FIXED", True)
-    same = inventory.update_rental(engine, "915027021995", inventory.Rental())
+    same = inventory.update_number(engine, "915027021995", inventory.Rental())
     assert same == cleared
 
 
@@ -96,10 +96,10 @@ def test_updating_an_unknown_number_or_a_bad_value_is_refused_with_the_field(
 ) -> None:
     accounts.create_workspace(engine, "acme")
     with pytest.raises(NotFound, match="not in the inventory"):
-        inventory.update_rental(engine, "915027021995", inventory.Rental(disabled=True))
+        inventory.update_number(engine, "915027021995", inventory.Rental(disabled=True))
     accounts.add_number(engine, "915027021995", "acme")
     with pytest.raises(InvalidValue) as refused:
-        inventory.update_rental(engine, "915027021995", inventory.Rental(), UNCHANGED, "SAT")
+        inventory.update_number(engine, "915027021995", inventory.Rental(), UNCHANGED, "SAT")
     assert refused.value.field == "type"
     with pytest.raises(InvalidValue) as bad_date:
         inventory.parse_due_date("2024-4-11")

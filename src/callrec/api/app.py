@@ -10,11 +10,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
 from fastapi_offline import FastAPIOffline
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from callrec import __version__
+from callrec.admin.app import PREFIX as ADMIN_PREFIX
+from callrec.admin.app import create_admin_app, merge_openapi
+from callrec.admin.problems import http_problem
 from callrec.api.database import DatabaseRunner
 from callrec.api.ingest.cdrs import PATH as INGEST_CDRS_PATH
 from callrec.api.ingest.cdrs import ingest_cdrs
@@ -76,6 +81,8 @@ def create_app(
     breaker): tests inject one they can move instead of sleeping.
     """
 
+    admin = create_admin_app()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
@@ -97,6 +104,7 @@ def create_app(
             greetings=GreetingStore(settings.files_dir),
             clock=clock,
         )
+        admin.state.callrec = app.state.callrec
         app.state.guard_redis = guard.redis
         app.state.metrics = scrape_registry(engine)
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
@@ -209,6 +217,24 @@ def create_app(
         status, report = await readiness(state.database, request.app.state.guard_redis)
         return JSONResponse(report, status_code=status)
 
+    app.mount(ADMIN_PREFIX, admin)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A path under the admin prefix that the mount does not match (a newline in it) is
+        # still the admin API's to answer, as a problem document.
+        if request.url.path.startswith(ADMIN_PREFIX + "/"):
+            return await http_problem(request, exc)
+        return await http_exception_handler(request, exc)
+
+    service_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = merge_openapi(service_openapi(), admin)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
+import typer
 from rich.console import Console
 from sqlalchemy.engine import Engine
 
@@ -18,6 +19,23 @@ from callrec.store.migrate import is_current
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
+
+# How the CLI names the field an InvalidValue is about (callrec.store.errors).
+FIELD_FLAGS = {
+    "allowIps": "--allow-ip",
+    "appId": "--app-id",
+    "currency": "--currency",
+    "dueDate": "--due-date",
+    "graceSeconds": "--grace",
+    "name": "NAME",
+    "newName": "NEW_NAME",
+    "number": "NUMBER",
+    "prefix": "--prefix",
+    "remark": "--remark",
+    "timeZone": "--tz",
+    "type": "--type",
+}
 
 
 class CliError(Exception):

@@ -12,12 +12,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from typer.exceptions import TyperException
 
 from callrec.cli import (
-    accounts,
+    admin_tokens,
+    audit,
     cdr,
     db,
     demo,
     fetch,
     ingest_sources,
+    keys,
     numbers,
     purge,
     push,
@@ -29,11 +31,12 @@ from callrec.cli import (
     secrets,
     serve,
     summary,
+    workspaces,
 )
-from callrec.cli.common import CliError, err, out
+from callrec.cli.common import FIELD_FLAGS, CliError, err, out
 from callrec.observability.logs import configure_logging
 from callrec.settings import BY_VARIABLE, SettingsError, log_format_from_env
-from callrec.store.errors import StoreError
+from callrec.store.errors import InvalidValue, StoreError
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -74,9 +77,11 @@ def root(
 
 
 app.add_typer(db.app, name="db")
-app.add_typer(accounts.workspace_app, name="workspace")
-app.add_typer(accounts.key_app, name="key")
+app.add_typer(workspaces.app, name="workspace")
+app.add_typer(keys.app, name="key")
 app.add_typer(numbers.app, name="number")
+app.add_typer(admin_tokens.app, name="admin")
+app.add_typer(audit.app, name="audit")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
 cdr.app.command("reprocess")(quarantine.reprocess)
@@ -124,6 +129,9 @@ def main() -> None:
     except CliError as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(exc.exit_code)
+    except InvalidValue as exc:
+        err.print(f"error: {exc.naming(FIELD_FLAGS.get(exc.field or ''))}", markup=False)
+        sys.exit(1)
     except (StoreError, SettingsError) as exc:
         err.print(f"error: {exc}", markup=False)
         sys.exit(1)

@@ -1,43 +1,25 @@
-"""``callrec number``: the operator's side of the numbers inventory."""
+"""``callrec number``: the numbers inventory: add, update, list, move, remove.
+
+Every change goes through callrec.operations.numbers (the audit log names the CLI);
+a refused value is reported by cli/main.py with the flag that carried it.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import TypeVar
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
-from callrec.cli.common import CliError, database, out, print_json
-from callrec.store import accounts
+from callrec.cli.common import JSON_OPTION, database, out, print_json
+from callrec.operations import numbers
+from callrec.operations.actor import CLI
 from callrec.store import numbers as inventory
-from callrec.store.errors import InvalidValue
+from callrec.store.numbers import NumberFilter, number_to_dict
 from callrec.wire.numbers import UNCHANGED, Unchanged
 
 app = typer.Typer(rich_markup_mode=None, help="The numbers inventory.", no_args_is_help=True)
-
-T = TypeVar("T")
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
-_FLAGS = {"type": "--type", "appId": "--app-id", "dueDate": "--due-date"}
-
-
-@contextmanager
-def _flags_named() -> Iterator[None]:
-    """A refused value, reported with the flag that carried it."""
-    try:
-        yield
-    except InvalidValue as exc:
-        flag = _FLAGS.get(exc.field or "")
-        raise CliError(f"{flag} {exc}" if flag else str(exc)) from exc
-
-
-def _run(action: Callable[[Engine], T]) -> T:
-    with _flags_named(), database() as target:
-        return action(target)
 
 
 def _rental(
@@ -45,8 +27,7 @@ def _rental(
 ) -> inventory.Rental:
     due: date | Unchanged | None = UNCHANGED
     if due_date is not None:
-        with _flags_named():
-            due = inventory.parse_due_date(due_date)
+        due = inventory.parse_due_date(due_date)
     return inventory.Rental(
         due_date=due,
         auto_renew=UNCHANGED if auto_renew is None else auto_renew,
@@ -67,7 +48,7 @@ DISABLE_OPTION = typer.Option(
 
 def _print_number(number: inventory.NumberSettings, as_json: bool, verb: str) -> None:
     if as_json:
-        print_json(inventory.settings_to_dict(number, time.time()))
+        print_json(number_to_dict(number))
     else:
         out.print(f"{verb} number {number.number} in workspace {number.workspace}", markup=False)
 
@@ -85,10 +66,10 @@ def number_add(
 ) -> None:
     """Add a virtual number to a workspace's inventory."""
     rental = _rental(due_date, auto_renew, disable)
-    added = _run(lambda e: accounts.add_number(e, number, workspace, app_id, number_type, rental))
+    with database() as engine:
+        added = numbers.add_number(engine, CLI, number, workspace, app_id, number_type, rental)
     if as_json:
-        found = _run(lambda e: inventory.get_number(e, added.number))
-        print_json(inventory.settings_to_dict(found, time.time()))
+        print_json(number_to_dict(added))
     else:
         out.print(f"added number {added.number} to workspace {added.workspace}", markup=False)
 
@@ -98,17 +79,49 @@ def number_update(
     number: str,
     app_id: str | None = typer.Option(None, "--app-id", help="Application id (appId)."),
     number_type: str | None = typer.Option(None, "--type", help="MOBILE or FIXED."),
+    remark: str | None = typer.Option(None, "--remark", help="A note on the number."),
     due_date: str | None = DUE_DATE_OPTION,
     auto_renew: bool | None = AUTO_RENEW_OPTION,
     disable: bool | None = DISABLE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Change a number's rental (due date, auto-renew, disabled), appId or type."""
+    """Change a number's rental (due date, auto-renew, disabled), appId, type or remark
+    (records already stored keep their appId and type)."""
     rental = _rental(due_date, auto_renew, disable)
-    app: str | Unchanged | None = UNCHANGED if app_id is None else app_id
-    kind: str | Unchanged | None = UNCHANGED if number_type is None else number_type
-    updated = _run(lambda e: inventory.update_rental(e, number, rental, app, kind))
+    with database() as engine:
+        updated = numbers.update_number(
+            engine,
+            CLI,
+            number,
+            rental,
+            UNCHANGED if app_id is None else app_id,
+            UNCHANGED if number_type is None else number_type,
+            UNCHANGED if remark is None else remark,
+        )
     _print_number(updated, as_json, "updated")
+
+
+@app.command("move")
+def number_move(
+    number: str,
+    workspace: str = typer.Option(..., "--workspace", help="The workspace that gets it."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Move a number to another workspace; records already stored stay where they are."""
+    with database() as engine:
+        moved = numbers.move_number(engine, CLI, number, workspace)
+    if as_json:
+        print_json(number_to_dict(moved))
+    else:
+        out.print(f"number {moved.number} moved to workspace {moved.workspace}", markup=False)
+
+
+@app.command("remove")
+def number_remove(number: str) -> None:
+    """Remove a number from the inventory; its stored records stay."""
+    with database() as engine:
+        numbers.remove_number(engine, CLI, number)
+    out.print(f"number {number} removed", markup=False)
 
 
 @app.command("list")
@@ -117,11 +130,12 @@ def number_list(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """List numbers with their rental and state (3 in use, 4 expired, 5 disabled)."""
-    rows = _run(lambda e: inventory.list_number_settings(e, workspace))
-    now = time.time()
+    with database() as engine:
+        rows = numbers.list_numbers(engine, CLI, NumberFilter(workspace=workspace))
     if as_json:
-        print_json([inventory.settings_to_dict(n, now) for n in rows])
+        print_json([number_to_dict(n) for n in rows])
         return
+    now = time.time()
     table = Table("number", "workspace", "appId", "type", "due date", "auto-renew", "state")
     for n in rows:
         state = n.state(now)

@@ -1,4 +1,11 @@
-"""Workspaces, API keys and the numbers inventory."""
+"""Workspaces and API keys: their rows, rules and JSON shapes; adding a number.
+
+Every function takes an engine (its own transaction) or a connection (the caller's
+transaction: callrec.operations wraps a change and its audit entry in one). The rules on
+values live here, once (a number's in callrec.store.numbers); an ``InvalidValue`` names
+its field (callrec.store.errors). A change to a key or a workspace runs in
+``credentials_transaction``, so that every server drops the credentials it holds.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +13,59 @@ import ipaddress
 import re
 import secrets
 import string
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from callrec.settings import IPNetwork
 from callrec.store import numbers as numbers_rules
 from callrec.store.change_notices import account_change
-from callrec.store.dialect import chunks_for, driver_rows, is_one_of
+from callrec.store.dialect import (
+    Target,
+    chunks_for,
+    driver_rows,
+    is_one_of,
+    reading,
+    transaction,
+    write_transaction,
+)
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.numbers import Rental
-from callrec.store.schema import api_keys, numbers, workspaces
+from callrec.store.schema import api_keys, call_record_ids, numbers, workspaces
 from callrec.store.secret_box import api_key_context, box_from_env
-from callrec.wire.times import now_micros
+from callrec.wire.times import datetime_from_micros, now_micros
 
 MAX_WORKSPACE_NAME = 200  # workspaces.name
+MAX_ALLOW_IPS = 100  # CIDRs in one key's whitelist
 _ALPHANUMERIC = string.ascii_letters + string.digits
 _CURRENCY = re.compile(r"[A-Z]{3}")
+# Printable, no surrounding spaces, no "/" (names appear in URL paths).
+_NAME_CHAR = r"[^/\x00-\x1f\x7f-\x9f]"
+_NAME_EDGE = r"[^\s/\x00-\x1f\x7f-\x9f]"
+WORKSPACE_NAME_PATTERN = f"{_NAME_EDGE}(?:{_NAME_CHAR}*{_NAME_EDGE})?"
+_WORKSPACE_NAME = re.compile(WORKSPACE_NAME_PATTERN)
+
+__all__ = ["Target", "reading", "transaction"]  # callers import them from here too
+
+
+@contextmanager
+def credentials_transaction(target: Target) -> Iterator[Connection]:
+    """A write transaction that changes a key or a workspace: on PostgreSQL every server
+    drops the credentials it holds when it commits (callrec.store.change_notices), and
+    leaving the block waits for their answers. Given a connection, its owner opened it
+    with this function (callrec.operations does, around the change and its audit entry)."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with account_change(target) as announce, write_transaction(target) as conn:
+        yield conn
+        announce(conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +87,7 @@ class ApiKey:
     allow_ips: tuple[str, ...]
     created_us: int
     require_body_signature: bool = False
+    previous_secret_until_us: int | None = None  # the old secret's grace after a rotation
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +96,43 @@ class Number:
     workspace: str
     app_id: str | None
     type: str | None
+
+
+def iso_instant(micros: int) -> str:
+    return datetime_from_micros(micros).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def workspace_to_dict(ws: Workspace) -> dict[str, Any]:
+    """The JSON shape of a workspace, for the CLI's --json and the admin API alike."""
+    return {
+        "name": ws.name,
+        "enabled": ws.enabled,
+        "currency": ws.currency,
+        "timeZone": ws.time_zone,
+        "createdAt": iso_instant(ws.created_us),
+    }
+
+
+def key_to_dict(key: ApiKey, with_secret: bool = False) -> dict[str, Any]:
+    """The JSON shape of an API key; the secret only where it is shown once (create, rotate)."""
+    value: dict[str, Any] = {"apiKey": key.api_key}
+    if with_secret:
+        value["apiSecret"] = key.secret
+    value.update(
+        {
+            "workspace": key.workspace,
+            "enabled": key.enabled,
+            "allowIps": list(key.allow_ips),
+            "requireBodySignature": key.require_body_signature,
+            "createdAt": iso_instant(key.created_us),
+            "previousSecretValidUntil": (
+                None
+                if key.previous_secret_until_us is None
+                else iso_instant(key.previous_secret_until_us)
+            ),
+        }
+    )
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +147,9 @@ class KeyCredentials:
     workspace_enabled: bool
     records_revision: int
     require_body_signature: bool = False
+    # The secret before the last rotation and until when it still signs (UTC microseconds).
+    previous_secret: str | None = None
+    previous_secret_until_us: int = 0
 
 
 def _networks(text: str) -> tuple[IPNetwork, ...]:
@@ -80,7 +159,7 @@ def _networks(text: str) -> tuple[IPNetwork, ...]:
 def normalise_currency(code: str) -> str:
     upper = code.strip().upper()
     if not _CURRENCY.fullmatch(upper):
-        raise InvalidValue(f"currency {code!r} is not a three-letter ISO 4217 code")
+        raise InvalidValue(f"{code!r} is not a three-letter ISO 4217 code", "currency")
     return upper
 
 
@@ -90,25 +169,42 @@ def normalise_time_zone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidValue(
-            f"time zone {name!r} is not an IANA time zone name (e.g. UTC, Asia/Kolkata)"
+            f"{name!r} is not an IANA time zone name (e.g. UTC, Asia/Kolkata)",
+            "timeZone",
         ) from exc
     return name
 
 
-def create_workspace(
-    engine: Engine, name: str, currency: str = "USD", time_zone: str = "UTC"
-) -> Workspace:
+def normalise_workspace_name(name: str, field: str = "name") -> str:
     name = name.strip()
     if not name:
-        raise InvalidValue("a workspace needs a name")
+        raise InvalidValue("is empty: a workspace needs a name", field)
     if len(name) > MAX_WORKSPACE_NAME:  # the column's size: the same refusal on every backend
-        raise InvalidValue(f"a workspace name has at most {MAX_WORKSPACE_NAME} characters")
+        raise InvalidValue(f"has at most {MAX_WORKSPACE_NAME} characters", field)
+    if not _WORKSPACE_NAME.fullmatch(name):
+        raise InvalidValue(
+            "must be printable text without '/' or control characters",
+            field,
+        )
+    return name
+
+
+def _workspace_from(row: Any) -> Workspace:
+    return Workspace(row.id, row.name, row.enabled, row.currency, row.created_us, row.time_zone)
+
+
+def create_workspace(
+    target: Target, name: str, currency: str = "USD", time_zone: str = "UTC"
+) -> Workspace:
+    name = normalise_workspace_name(name)
     currency = normalise_currency(currency)
     time_zone = normalise_time_zone(time_zone)
     created = now_micros()
     try:
-        with engine.begin() as conn:
-            result = conn.execute(
+        with transaction(target) as conn:
+            if conn.execute(select(workspaces.c.id).where(workspaces.c.name == name)).first():
+                raise AlreadyExists(f"workspace {name!r} already exists")
+            workspace_id = conn.execute(
                 insert(workspaces)
                 .values(
                     name=name,
@@ -118,55 +214,101 @@ def create_workspace(
                     time_zone=time_zone,
                 )
                 .returning(workspaces.c.id)
-            )
-            workspace_id = result.scalar_one()
+            ).scalar_one()
     except IntegrityError as exc:
         raise AlreadyExists(f"workspace {name!r} already exists") from exc
     return Workspace(workspace_id, name, True, currency, created, time_zone)
 
 
-def _workspace(conn: Connection, name: str) -> Workspace:
+def workspace_row(conn: Connection, name: str) -> Workspace:
     row = conn.execute(select(workspaces).where(workspaces.c.name == name)).one_or_none()
     if row is None:
         raise NotFound(f"no workspace named {name!r}")
-    return Workspace(row.id, row.name, row.enabled, row.currency, row.created_us, row.time_zone)
+    return _workspace_from(row)
 
 
-def get_workspace(engine: Engine, name: str) -> Workspace:
-    with engine.connect() as conn:
-        return _workspace(conn, name)
+_workspace = workspace_row  # the name older callers use
 
 
-def list_workspaces(engine: Engine) -> list[Workspace]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(workspaces).order_by(workspaces.c.name)).all()
-    return [Workspace(r.id, r.name, r.enabled, r.currency, r.created_us, r.time_zone) for r in rows]
+def workspace_by_id(conn: Connection, workspace_id: int) -> Workspace:
+    row = conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)).one()
+    return _workspace_from(row)
 
 
-def set_workspace_enabled(engine: Engine, name: str, enabled: bool) -> None:
-    with account_change(engine) as announce, engine.begin() as conn:
-        result = conn.execute(
-            update(workspaces).where(workspaces.c.name == name).values(enabled=enabled)
-        )
-        if result.rowcount == 0:
-            raise NotFound(f"no workspace named {name!r}")
-        announce(conn)
+def get_workspace(target: Target, name: str) -> Workspace:
+    with reading(target) as conn:
+        return workspace_row(conn, name)
 
 
-def _normalise_cidrs(cidrs: list[str]) -> tuple[str, ...]:
+def list_workspaces(
+    target: Target, after: str | None = None, limit: int | None = None
+) -> list[Workspace]:
+    query = select(workspaces).order_by(workspaces.c.name)
+    if after is not None:
+        query = query.where(workspaces.c.name > after)
+    if limit is not None:
+        query = query.limit(limit)
+    with reading(target) as conn:
+        rows = conn.execute(query).all()
+    return [_workspace_from(r) for r in rows]
+
+
+def set_workspace_enabled(target: Target, name: str, enabled: bool) -> None:
+    update_workspace(target, name, enabled=enabled)
+
+
+def update_workspace(
+    target: Target,
+    name: str,
+    *,
+    new_name: str | None = None,
+    currency: str | None = None,
+    time_zone: str | None = None,
+    enabled: bool | None = None,
+) -> Workspace:
+    """Rename or change a workspace; records stay with it (they are keyed by its id)."""
+    values: dict[str, Any] = {}
+    if new_name is not None:
+        values["name"] = normalise_workspace_name(new_name, "newName")
+    if currency is not None:
+        values["currency"] = normalise_currency(currency)
+    if time_zone is not None:
+        values["time_zone"] = normalise_time_zone(time_zone)
+    if enabled is not None:
+        values["enabled"] = enabled
+    try:
+        with credentials_transaction(target) as conn:
+            ws = workspace_row(conn, name)
+            if (
+                values.get("name", ws.name) != ws.name
+                and conn.execute(
+                    select(workspaces.c.id).where(workspaces.c.name == values["name"])
+                ).first()
+            ):
+                raise AlreadyExists(f"workspace {values['name']!r} already exists")
+            if values:
+                conn.execute(update(workspaces).where(workspaces.c.id == ws.id).values(**values))
+            return workspace_by_id(conn, ws.id)
+    except IntegrityError as exc:
+        raise AlreadyExists(f"workspace {values.get('name')!r} already exists") from exc
+
+
+def _normalise_cidrs(cidrs: Sequence[str]) -> tuple[str, ...]:
+    if len(cidrs) > MAX_ALLOW_IPS:
+        raise InvalidValue(f"has at most {MAX_ALLOW_IPS} entries", "allowIps")
     normalised = []
     for cidr in cidrs:
         try:
             normalised.append(str(ipaddress.ip_network(cidr.strip(), strict=False)))
         except ValueError as exc:
-            raise InvalidValue(f"--allow-ip {cidr!r} is not an IP address or CIDR") from exc
+            raise InvalidValue(f"{cidr!r} is not an IP address or CIDR", "allowIps") from exc
     return tuple(normalised)
 
 
 def create_key(
-    engine: Engine,
+    target: Target,
     workspace: str,
-    allow_ips: list[str] | None = None,
+    allow_ips: Sequence[str] | None = None,
     api_key: str | None = None,
     secret: str | None = None,
     require_body_signature: bool = False,
@@ -176,8 +318,8 @@ def create_key(
     secret = secret or secrets.token_hex(16)
     box = box_from_env()
     created = now_micros()
-    with engine.begin() as conn:
-        ws = _workspace(conn, workspace)
+    with transaction(target) as conn:
+        ws = workspace_row(conn, workspace)
         for _attempt in range(10):
             candidate = api_key or "".join(secrets.choice(_ALPHANUMERIC) for _ in range(8))
             taken = conn.execute(
@@ -203,57 +345,133 @@ def create_key(
     return ApiKey(candidate, secret, ws.name, True, cidrs, created, require_body_signature)
 
 
-def set_key_enabled(engine: Engine, api_key: str, enabled: bool) -> None:
-    with account_change(engine) as announce, engine.begin() as conn:
-        result = conn.execute(
-            update(api_keys).where(api_keys.c.api_key == api_key).values(enabled=enabled)
-        )
+def _update_key(target: Target, api_key: str, **values: Any) -> ApiKey:
+    with credentials_transaction(target) as conn:
+        result = conn.execute(update(api_keys).where(api_keys.c.api_key == api_key).values(values))
         if result.rowcount == 0:
             raise NotFound(f"no API key {api_key!r}")
-        announce(conn)
+        return key_row(conn, api_key)
 
 
-def set_key_requires_body_signature(engine: Engine, api_key: str, required: bool) -> None:
-    with account_change(engine) as announce, engine.begin() as conn:
-        result = conn.execute(
+def set_key_enabled(target: Target, api_key: str, enabled: bool) -> ApiKey:
+    return _update_key(target, api_key, enabled=enabled)
+
+
+def set_key_requires_body_signature(target: Target, api_key: str, required: bool) -> ApiKey:
+    return _update_key(target, api_key, require_body_signature=required)
+
+
+def set_key_allow_ips(target: Target, api_key: str, allow_ips: Sequence[str]) -> ApiKey:
+    return _update_key(target, api_key, allow_ips=" ".join(_normalise_cidrs(allow_ips)))
+
+
+def rotate_key(target: Target, api_key: str, grace_seconds: int, now_us: int) -> ApiKey:
+    """A new secret; the current one keeps signing for ``grace_seconds`` (0: not at all).
+
+    A second rotation inside the grace drops the oldest secret: only one previous is kept.
+    """
+    if grace_seconds < 0:
+        raise InvalidValue("must be 0 or more seconds", "graceSeconds")
+    new_secret = secrets.token_hex(16)
+    with credentials_transaction(target) as conn:
+        stored = conn.execute(
+            select(api_keys.c.secret).where(api_keys.c.api_key == api_key)
+        ).scalar_one_or_none()
+        if stored is None:
+            raise NotFound(f"no API key {api_key!r}")
+        conn.execute(
             update(api_keys)
             .where(api_keys.c.api_key == api_key)
-            .values(require_body_signature=required)
+            .values(
+                secret=box_from_env().seal(new_secret, api_key_context(api_key)),
+                # Still sealed for this same row, so the sealed value moves as it is.
+                previous_secret=stored if grace_seconds else None,
+                previous_secret_until_us=(
+                    now_us + grace_seconds * 1_000_000 if grace_seconds else None
+                ),
+            )
         )
-        if result.rowcount == 0:
-            raise NotFound(f"no API key {api_key!r}")
-        announce(conn)
-
-
-def list_keys(engine: Engine, workspace: str | None = None) -> list[ApiKey]:
-    query = (
-        select(api_keys, workspaces.c.name.label("workspace_name"))
-        .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
-        .order_by(workspaces.c.name, api_keys.c.created_us, api_keys.c.api_key)
+        key = key_row(conn, api_key)
+    return ApiKey(
+        key.api_key,
+        new_secret,
+        key.workspace,
+        key.enabled,
+        key.allow_ips,
+        key.created_us,
+        key.require_body_signature,
+        key.previous_secret_until_us,
     )
-    with engine.connect() as conn:
+
+
+def delete_key(target: Target, api_key: str) -> None:
+    with credentials_transaction(target) as conn:
+        if conn.execute(delete(api_keys).where(api_keys.c.api_key == api_key)).rowcount == 0:
+            raise NotFound(f"no API key {api_key!r}")
+
+
+def _keys_query() -> Any:
+    return select(api_keys, workspaces.c.name.label("workspace_name")).join(
+        workspaces, workspaces.c.id == api_keys.c.workspace_id
+    )
+
+
+def _key_from(row: Any) -> ApiKey:
+    return ApiKey(
+        row.api_key,
+        box_from_env().reveal(row.secret, api_key_context(row.api_key)),
+        row.workspace_name,
+        row.enabled,
+        tuple(row.allow_ips.split()),
+        row.created_us,
+        row.require_body_signature,
+        row.previous_secret_until_us,
+    )
+
+
+def key_row(conn: Connection, api_key: str) -> ApiKey:
+    row = conn.execute(_keys_query().where(api_keys.c.api_key == api_key)).one_or_none()
+    if row is None:
+        raise NotFound(f"no API key {api_key!r}")
+    return _key_from(row)
+
+
+def key_workspace_id(conn: Connection, api_key: str) -> int | None:
+    return conn.execute(
+        select(api_keys.c.workspace_id).where(api_keys.c.api_key == api_key)
+    ).scalar_one_or_none()
+
+
+def get_key(target: Target, api_key: str) -> ApiKey:
+    with reading(target) as conn:
+        return key_row(conn, api_key)
+
+
+def list_keys(
+    target: Target,
+    workspace: str | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[ApiKey]:
+    query = _keys_query()
+    if limit is None:
+        query = query.order_by(workspaces.c.name, api_keys.c.created_us, api_keys.c.api_key)
+    else:  # paged: one order a cursor can resume
+        query = query.order_by(api_keys.c.api_key).limit(limit)
+    if after is not None:
+        query = query.where(api_keys.c.api_key > after)
+    with reading(target) as conn:
         if workspace is not None:
-            ws = _workspace(conn, workspace)
+            ws = workspace_row(conn, workspace)
             query = query.where(api_keys.c.workspace_id == ws.id)
         rows = conn.execute(query).all()
-    box = box_from_env()
-    return [
-        ApiKey(
-            r.api_key,
-            box.reveal(r.secret, api_key_context(r.api_key)),
-            r.workspace_name,
-            r.enabled,
-            tuple(r.allow_ips.split()),
-            r.created_us,
-            r.require_body_signature,
-        )
-        for r in rows
-    ]
+    return [_key_from(r) for r in rows]
 
 
 CREDENTIALS_SQL = (
     "SELECT k.api_key, k.secret, k.enabled, k.allow_ips, k.workspace_id, w.enabled, "
-    "w.records_revision, k.require_body_signature "
+    "w.records_revision, k.require_body_signature, k.previous_secret, "
+    "k.previous_secret_until_us "
     f"FROM {api_keys.name} k JOIN {workspaces.name} w ON w.id = k.workspace_id "
     "WHERE k.api_key = ?"
 )
@@ -270,21 +488,25 @@ def credentials_from_rows(rows: Sequence[Sequence[Any]]) -> KeyCredentials | Non
     if not rows:
         return None
     row = rows[0]
-    key, stored, key_enabled, allow_ips, workspace_id, workspace_enabled, revision, body_sig = row
+    (key, stored, key_enabled, allow_ips, workspace_id, workspace_enabled, revision, body_sig,
+     previous, previous_until) = row  # fmt: skip
+    box = box_from_env()
     return KeyCredentials(
         api_key=key,
-        secret=box_from_env().reveal(stored, api_key_context(key)),
+        secret=box.reveal(stored, api_key_context(key)),
         key_enabled=bool(key_enabled),
         allow_ips=_networks(allow_ips),
         workspace_id=workspace_id,
         workspace_enabled=bool(workspace_enabled),
         records_revision=revision,
         require_body_signature=bool(body_sig),
+        previous_secret=box.reveal(previous, api_key_context(key)) if previous else None,
+        previous_secret_until_us=previous_until or 0,
     )
 
 
 def add_number(
-    engine: Engine,
+    target: Target,
     number: str,
     workspace: str,
     app_id: str | None = None,
@@ -295,8 +517,9 @@ def add_number(
     number_type = numbers_rules.check_number_type(number_type)
     app_id = numbers_rules.check_app_id(app_id)
     try:
-        with engine.begin() as conn:
-            ws = _workspace(conn, workspace)
+        with transaction(target) as conn:
+            ws = workspace_row(conn, workspace)
+            _refuse_owned(conn, digits)
             conn.execute(
                 insert(numbers).values(
                     number=digits,
@@ -307,35 +530,36 @@ def add_number(
                     **numbers_rules.rental_values(rental or Rental()),
                 )
             )
-    except IntegrityError as exc:
-        # Name the owner: an operator sees only the workspaces of the CLI in front of them.
-        owner = _number_owner_name(engine, digits)
-        where = f" of workspace {owner!r}" if owner else ""
-        raise AlreadyExists(f"number {digits} is already in the inventory{where}") from exc
+    except IntegrityError as exc:  # added meanwhile by another writer
+        with reading(target.engine) as conn:
+            _refuse_owned(conn, digits)
+        raise AlreadyExists(f"number {digits} is already in the inventory") from exc
     return Number(digits, ws.name, app_id, number_type)
 
 
-def _number_owner_name(engine: Engine, digits: str) -> str | None:
-    query = (
+def list_numbers(target: Target, workspace: str | None = None) -> list[Number]:
+    """Who owns which number (callrec.store.numbers.list_numbers has all their settings)."""
+    found = numbers_rules.list_numbers(target, numbers_rules.NumberFilter(workspace))
+    return [Number(n.number, n.workspace, n.app_id, n.type) for n in found]
+
+
+def _refuse_owned(conn: Connection, digits: str) -> None:
+    # Name the owner: an operator sees only the workspaces of the CLI in front of them.
+    owner = conn.execute(
         select(workspaces.c.name)
         .join(numbers, numbers.c.workspace_id == workspaces.c.id)
         .where(numbers.c.number == digits)
-    )
-    with engine.connect() as conn:
-        return conn.execute(query).scalar_one_or_none()
+    ).scalar_one_or_none()
+    if owner is not None:
+        raise AlreadyExists(f"number {digits} is already in the inventory of workspace {owner!r}")
 
 
-def list_numbers(engine: Engine, workspace: str | None = None) -> list[Number]:
-    query = (
-        select(numbers, workspaces.c.name.label("workspace_name"))
-        .join(workspaces, workspaces.c.id == numbers.c.workspace_id)
-        .order_by(numbers.c.number)
+def workspace_holds_records(conn: Connection, workspace_id: int) -> bool:
+    return bool(
+        conn.execute(
+            select(exists().where(call_record_ids.c.workspace_id == workspace_id))
+        ).scalar()
     )
-    with engine.connect() as conn:
-        if workspace is not None:
-            query = query.where(numbers.c.workspace_id == _workspace(conn, workspace).id)
-        rows = conn.execute(query).all()
-    return [Number(r.number, r.workspace_name, r.app_id, r.type) for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

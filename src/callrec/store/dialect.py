@@ -6,7 +6,8 @@ change here, not a rewrite.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, String, Table, any_, event, literal
@@ -167,3 +168,26 @@ def driver_rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[tup
         return [tuple(row) for row in cursor.fetchall()]
     finally:
         cursor.close()
+
+
+Target = Engine | Connection
+
+
+@contextmanager
+def transaction(target: Target) -> Iterator[Connection]:
+    """The caller's transaction when given a connection, else a new write transaction."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with write_transaction(target) as conn:
+        yield conn
+
+
+@contextmanager
+def reading(target: Target) -> Iterator[Connection]:
+    """The caller's transaction when given a connection, else a plain read."""
+    if isinstance(target, Connection):
+        yield target
+        return
+    with target.connect() as conn:
+        yield conn

@@ -1,4 +1,11 @@
-"""Errors the store raises for the CLI and API to turn into one clear line."""
+"""Errors the store and the account operations raise; each face turns them into its form.
+
+An ``InvalidValue`` names its field once, in the wire's spelling; each face names it its own
+way (``--type`` on the CLI, ``type`` in a problem document or a ``-22`` reason), so one rule
+has one message.
+"""
+
+from __future__ import annotations
 
 
 class StoreError(Exception):
@@ -13,10 +20,27 @@ class AlreadyExists(StoreError):
     pass
 
 
+class Conflict(StoreError):
+    """The request is valid but the object's state refuses it (a workspace holding records)."""
+
+
+class Forbidden(StoreError):
+    """The caller may see the object but not do this to it (a read-only token, a workspace
+    token asking for an operator's action)."""
+
+
 class InvalidValue(StoreError):
-    """A value the rules refuse; ``field`` names it in the wire's spelling (``outIp``) when
-    one field is to blame, so every face can point at it (a CLI flag, a ``-22`` reason)."""
+    """A value the rules refuse. ``field`` names it in the wire's spelling (``outIp``) when
+    one field is to blame; the message then reads after the field's name ("has at most 50
+    characters"), and each face puts its own name for the field in front (``naming``): a CLI
+    flag, a ``-22`` reason, a problem document's detail and ``field`` member."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+    def naming(self, name: str | None = None) -> str:
+        """The whole message, the field called ``name`` (default: its wire name)."""
+        if self.field is None:
+            return str(self)
+        return f"{name or self.field} {self}"

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from callrec.phone import NumberFormatError, normalise_number
-from callrec.store.dialect import is_sqlite
+from callrec.store.dialect import Target, is_sqlite, reading, transaction
 from callrec.store.errors import InvalidValue, NotFound
 from callrec.store.greetings import GreetingStore, decode_greeting
 from callrec.store.schema import ingest_sources, numbers, workspaces
@@ -75,7 +76,7 @@ class NumberSettings:
         )
 
 
-def settings_to_dict(number: NumberSettings, now_seconds: float) -> dict[str, object]:
+def settings_to_dict(number: NumberSettings, now_seconds: float) -> dict[str, Any]:
     """The operator's view of a number (CLI ``--json``; the admin API's number resource)."""
     return {
         "number": number.number,
@@ -95,6 +96,11 @@ def settings_to_dict(number: NumberSettings, now_seconds: float) -> dict[str, ob
         "voicemailFileName": number.voicemail_file_name,
         "voicemailMaxHangup": number.voicemail_max_hangup,
     }
+
+
+def number_to_dict(number: NumberSettings) -> dict[str, Any]:
+    """``settings_to_dict`` now: the CLI's, the admin API's and the audit log's shape."""
+    return settings_to_dict(number, time.time())
 
 
 STATE_NAMES = {IN_USE: "in use", EXPIRED: "expired", DISABLED: "disabled"}
@@ -134,11 +140,11 @@ NUMBER_TYPES = ("MOBILE", "FIXED")
 MAX_APP_ID = 64  # numbers.app_id
 
 
-def normalise_digits(number: str) -> str:
+def normalise_digits(number: str, field: str = "number") -> str:
     try:
         return normalise_number(number)
     except NumberFormatError as exc:
-        raise InvalidValue(str(exc), "number") from exc
+        raise InvalidValue(str(exc), field) from exc
 
 
 def check_number_type(number_type: str | None) -> str | None:
@@ -265,11 +271,16 @@ def _routing_changes(edit: NumberEditBody) -> dict[str, Any]:
     return changes
 
 
+# Called in the edit's transaction with the number before and after (the audit log's entry).
+EditAudit = Callable[[Connection, NumberSettings, NumberSettings], None]
+
+
 def edit_number(
     engine: Engine,
     greetings: GreetingStore,
     workspace_id: int,
     edit: NumberEditBody,
+    audit: EditAudit | None = None,
 ) -> None:
     """Apply a customer's edit. ``NotFound`` for a number outside the workspace or a wrong
     appId (one message for both); ``InvalidValue`` naming the field for a refused value.
@@ -289,7 +300,7 @@ def edit_number(
     elif edit.voicemail_file == "":
         changes.update(voicemail_file_id=None, voicemail_file_name=None)
     try:
-        old_file_id = _apply(engine, workspace_id, edit, changes)
+        old_file_id = _apply(engine, workspace_id, edit, changes, audit)
     except BaseException:
         if new_file_id is not None:
             greetings.delete(new_file_id)
@@ -299,7 +310,11 @@ def edit_number(
 
 
 def _apply(
-    engine: Engine, workspace_id: int, edit: NumberEditBody, changes: dict[str, Any]
+    engine: Engine,
+    workspace_id: int,
+    edit: NumberEditBody,
+    changes: dict[str, Any],
+    audit: EditAudit | None,
 ) -> str | None:
     """Update the row; the greeting id it had before."""
     query = select(numbers.c.app_id, numbers.c.voicemail_file_id).where(
@@ -311,11 +326,16 @@ def _apply(
         row = conn.execute(query).one_or_none()
         if row is None or (row.app_id or "") != edit.app_id:
             raise NotFound("data does not exist")
+        before = number_settings(conn, edit.number) if audit else None
         conn.execute(
             update(numbers)
             .where(numbers.c.number == edit.number, numbers.c.workspace_id == workspace_id)
             .values(**changes)
         )
+        if audit and before:
+            after = number_row(conn, edit.number)
+            if after != before:
+                audit(conn, before, after)
         old: str | None = row.voicemail_file_id
         return old
 
@@ -391,19 +411,6 @@ def page_of_numbers(
         _settings_query().where(*where).order_by(numbers.c.number).offset(offset).limit(size)
     ).all()
     return total, [_settings(row) for row in rows]
-
-
-def list_number_settings(engine: Engine, workspace: str | None = None) -> list[NumberSettings]:
-    query = _settings_query().order_by(numbers.c.number)
-    with engine.connect() as conn:
-        if workspace is not None:
-            found = conn.execute(
-                select(workspaces.c.id).where(workspaces.c.name == workspace)
-            ).scalar_one_or_none()
-            if found is None:
-                raise NotFound(f"no workspace named {workspace!r}")
-            query = query.where(numbers.c.workspace_id == found)
-        return [_settings(row) for row in conn.execute(query).all()]
 
 
 def number_settings(conn: Connection, number: str) -> NumberSettings | None:
@@ -482,28 +489,109 @@ def rental_values(rental: Rental) -> dict[str, Any]:
     return values
 
 
-def update_rental(
-    engine: Engine,
+def _missing(digits: str) -> NotFound:
+    return NotFound(f"number {digits} is not in the inventory")
+
+
+def number_row(conn: Connection, digits: str) -> NumberSettings:
+    found = number_settings(conn, digits)
+    if found is None:
+        raise _missing(digits)
+    return found
+
+
+def number_workspace_id(conn: Connection, digits: str) -> int | None:
+    return conn.execute(
+        select(numbers.c.workspace_id).where(numbers.c.number == digits)
+    ).scalar_one_or_none()
+
+
+def update_number(
+    target: Target,
     number: str,
-    rental: Rental,
+    rental: Rental | None = None,
     app_id: str | Unchanged | None = UNCHANGED,
     number_type: str | Unchanged | None = UNCHANGED,
+    remark: str | Unchanged = UNCHANGED,
 ) -> NumberSettings:
-    """The operator's update of one number (``callrec number update``)."""
+    """The operator's update of one number (``callrec number update``, the admin API's
+    PATCH); records already stored keep the appId and type they had."""
     digits = normalise_digits(number)
-    values = rental_values(rental)
+    values = rental_values(rental or Rental())
     if not isinstance(app_id, Unchanged):
         values["app_id"] = check_app_id(app_id)
     if not isinstance(number_type, Unchanged):
         values["type"] = check_number_type(number_type)
-    with engine.begin() as conn:
+    if not isinstance(remark, Unchanged):
+        values["remark"] = check_remark(remark)
+    with transaction(target) as conn:
         if values:
             result = conn.execute(
                 update(numbers).where(numbers.c.number == digits).values(**values)
             )
             if result.rowcount == 0:
-                raise NotFound(f"number {digits} is not in the inventory")
-        found = number_settings(conn, digits)
+                raise _missing(digits)
+        return number_row(conn, digits)
+
+
+def _workspace_id(conn: Connection, name: str) -> int:
+    found: int | None = conn.execute(
+        select(workspaces.c.id).where(workspaces.c.name == name)
+    ).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"number {digits} is not in the inventory")
+        raise NotFound(f"no workspace named {name!r}")
     return found
+
+
+def move_number(target: Target, number: str, workspace: str) -> NumberSettings:
+    """Give a number to another workspace; its records already stored stay where they are."""
+    digits = normalise_digits(number)
+    with transaction(target) as conn:
+        number_row(conn, digits)
+        workspace_id = _workspace_id(conn, workspace)
+        conn.execute(
+            update(numbers).where(numbers.c.number == digits).values(workspace_id=workspace_id)
+        )
+        return number_row(conn, digits)
+
+
+def remove_number(target: Target, number: str) -> None:
+    digits = normalise_digits(number)
+    with transaction(target) as conn:
+        if conn.execute(delete(numbers).where(numbers.c.number == digits)).rowcount == 0:
+            raise _missing(digits)
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFilter:
+    workspace: str | None = None
+    app_id: str | None = None
+    type: str | None = None
+    prefix: str | None = None  # leading digits of the number
+
+
+def list_numbers(
+    target: Target,
+    where: NumberFilter | None = None,
+    after: str | None = None,
+    limit: int | None = None,
+) -> list[NumberSettings]:
+    """Numbers by number, filtered; ``after``/``limit`` page them."""
+    where = where or NumberFilter()
+    query = _settings_query().order_by(numbers.c.number)
+    if where.app_id is not None:
+        query = query.where(numbers.c.app_id == where.app_id)
+    if where.type is not None:
+        query = query.where(numbers.c.type == check_number_type(where.type))
+    if where.prefix is not None:
+        if not where.prefix.isascii() or not where.prefix.isdigit():
+            raise InvalidValue("must be digits", "prefix")
+        query = query.where(numbers.c.number.startswith(where.prefix))
+    if after is not None:
+        query = query.where(numbers.c.number > after)
+    if limit is not None:
+        query = query.limit(limit)
+    with reading(target) as conn:
+        if where.workspace is not None:
+            query = query.where(numbers.c.workspace_id == _workspace_id(conn, where.workspace))
+        return [_settings(row) for row in conn.execute(query).all()]

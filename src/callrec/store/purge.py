@@ -63,14 +63,14 @@ def _drop_partitions(engine: Engine, before_us: int, report: PurgeReport) -> Non
     forget(engine, [name for name, _start, _end in doomed])
 
 
-def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int) -> int:
+def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int, chunk: int = CHUNK) -> int:
     deleted = 0
     while True:
         with engine.begin() as conn:
             keys = (
                 select(c.workspace_id, c.start_us, c.callid)
                 .where(c.workspace_id == workspace_id, c.start_us < before_us)
-                .limit(CHUNK)
+                .limit(chunk)
             )
             gone = conn.execute(
                 delete(call_records)
@@ -79,23 +79,23 @@ def _delete_in_chunks(engine: Engine, workspace_id: int, before_us: int) -> int:
             ).all()
             apply_rollups(conn, workspace_id, add_facts({}, map(facts_from_row, gone), sign=-1))
             deleted += len(gone)
-            if len(gone) < CHUNK:
+            if len(gone) < chunk:
                 return deleted
 
 
-def _forget_callids(engine: Engine, workspace_id: int, before_us: int) -> None:
+def _forget_callids(engine: Engine, workspace_id: int, before_us: int, chunk: int = CHUNK) -> None:
     """Purged calls leave the dedupe registry too: re-importing them later stores them again."""
     while True:
         with engine.begin() as conn:
             keys = (
                 select(ids.workspace_id, ids.callid)
                 .where(ids.workspace_id == workspace_id, ids.start_us < before_us)
-                .limit(CHUNK)
+                .limit(chunk)
             )
             result = conn.execute(
                 delete(call_record_ids).where(tuple_(ids.workspace_id, ids.callid).in_(keys))
             )
-            if result.rowcount < CHUNK:
+            if result.rowcount < chunk:
                 return
 
 
@@ -144,3 +144,16 @@ def purge(engine: Engine, before_us: int, workspace_id: int | None = None) -> Pu
         _forget_callids(engine, workspace_id, before_us)
         _recount(engine, workspace_id, before_us)
     return report
+
+
+EVERYTHING_US = 2**62  # later than any start time
+
+
+def purge_workspace_records(engine: Engine, workspace_id: int, chunk: int = CHUNK) -> int:
+    """Every record of one workspace, in transactions of at most ``chunk`` rows each."""
+    deleted = _delete_in_chunks(engine, workspace_id, EVERYTHING_US, chunk)
+    _forget_callids(engine, workspace_id, EVERYTHING_US, chunk)
+    with write_transaction(engine) as conn:
+        bump_records_revision(conn, workspace_id)
+        conn.execute(delete(call_counts).where(counts.workspace_id == workspace_id))
+    return deleted

@@ -39,8 +39,7 @@ class InvalidSearch(InvalidValue):
     """A search parameter is wrong; ``field`` names it as the HTTP query spells it."""
 
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field} {message}")
-        self.field = field
+        super().__init__(message, field)
 
 
 @dataclass(frozen=True, slots=True)

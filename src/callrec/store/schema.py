@@ -75,6 +75,10 @@ api_keys = Table(
     Column(
         "require_body_signature", Boolean, nullable=False, default=False, server_default=false()
     ),
+    # The secret before the last rotation, still accepted until previous_secret_until_us
+    # (callrec.operations.keys.rotate_key); sealed like secret.
+    Column("previous_secret", Text, nullable=True),
+    Column("previous_secret_until_us", BigInteger, nullable=True),
 )
 
 numbers = Table(
@@ -324,4 +328,52 @@ push_batches = Table(
     # A workspace's due batches: one range probe, however many wait for a later try.
     Index("ix_push_batches_due", "workspace_id", "state", "next_attempt_us"),
     sqlite_with_rowid=False,
+)
+
+
+admin_tokens = Table(
+    "admin_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    # sha256 of the token: tokens are 256 random bits, so a fast hash cannot be brute-forced,
+    # and nothing ever needs the token back (unlike an API secret, which signs).
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    # NULL: an operator token (every workspace); else the one workspace it may see.
+    Column("workspace_id", Integer, ForeignKey("workspaces.id"), nullable=True),
+    Column("read_only", Boolean, nullable=False, default=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("revoked_us", BigInteger, nullable=True),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # One row per change to an account object, written in the change's own transaction.
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("at_us", BigInteger, nullable=False),
+    Column("actor", String(80), nullable=False),  # "token:NAME" or "cli"
+    Column("action", String(40), nullable=False),  # e.g. key.rotate
+    Column("object_type", String(20), nullable=False),
+    Column("object_id", String(200), nullable=False),
+    # The workspace the object belonged to (no foreign key: the trail outlives a workspace).
+    Column("workspace_id", Integer, nullable=True),
+    Column("before_json", Text, nullable=True),
+    Column("after_json", Text, nullable=True),
+    Index("ix_audit_log_workspace", "workspace_id", "id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    # A POST's answer under its Idempotency-Key, per token, for 24 hours.
+    Column("token_id", Integer, nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("request_sha256", String(64), nullable=False),
+    Column("status", Integer, nullable=True),  # NULL while the first request is under way
+    Column("body", Text, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("token_id", "key"),
 )

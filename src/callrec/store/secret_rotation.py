@@ -39,21 +39,35 @@ class _StoredSecret:
     row: ColumnElement[bool]
     context: str
     stored: str
+    column: str = "secret"
 
 
 def _stored(conn: Connection) -> list[_StoredSecret]:
     k, t = api_keys.c, push_targets.c
     keys = conn.execute(select(k.api_key, k.secret)).all()
+    # A rotated key's old secret, still accepted during its grace (callrec.operations.keys).
+    previous = conn.execute(
+        select(k.api_key, k.previous_secret).where(k.previous_secret.is_not(None))
+    ).all()
     targets = conn.execute(
         select(t.workspace_id, t.secret).where(t.secret.is_not(None), t.secret != "")
     ).all()
-    return [
-        _StoredSecret(api_keys, k.api_key == key, api_key_context(key), secret)
-        for key, secret in keys
-    ] + [
-        _StoredSecret(push_targets, t.workspace_id == ws, push_target_context(ws), secret)
-        for ws, secret in targets
-    ]
+    return (
+        [
+            _StoredSecret(api_keys, k.api_key == key, api_key_context(key), secret)
+            for key, secret in keys
+        ]
+        + [
+            _StoredSecret(
+                api_keys, k.api_key == key, api_key_context(key), secret, "previous_secret"
+            )
+            for key, secret in previous
+        ]
+        + [
+            _StoredSecret(push_targets, t.workspace_id == ws, push_target_context(ws), secret)
+            for ws, secret in targets
+        ]
+    )
 
 
 def inventory(engine: Engine) -> SecretInventory:
@@ -103,5 +117,5 @@ def rotate_secrets(engine: Engine, old: SecretBox, new: SecretBox) -> int:
         for secret in found:
             plain = _opener(secret.stored, old, new).reveal(secret.stored, secret.context)
             sealed = new.seal(plain, secret.context)
-            conn.execute(update(secret.table).where(secret.row).values(secret=sealed))
+            conn.execute(update(secret.table).where(secret.row).values({secret.column: sealed}))
     return len(found)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from callrec.api.breaker import CircuitBreaker
 from callrec.api.client_ip import ClientIpResolver, IPAddress, in_networks
@@ -95,7 +95,7 @@ class RequestGuard:
         secret = credentials.secret if credentials else _UNKNOWN_KEY_SECRET
         expected = compute_sign(signed.api_key, secret, signed.timestamp)
         if not sign_matches(expected, signed.sign) or credentials is None:
-            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+            credentials = self._signed_with_previous(signed, credentials)
         if not credentials.key_enabled:
             raise ContractError(Status.KEY_DISABLED, "API key disabled")
         if not credentials.workspace_enabled:
@@ -104,11 +104,41 @@ class RequestGuard:
             raise ContractError(Status.IP_NOT_WHITELISTED, "IP not in the API key's whitelist")
         return credentials
 
+    def _signed_with_previous(
+        self, signed: SignedHeaders, credentials: KeyCredentials | None
+    ) -> KeyCredentials:
+        """A key rotated with a grace period still signs with its old secret until the grace
+        ends, judged by this clock on every request: cached credentials cannot outlive it.
+        The credentials come back with the secret that signed (the body signature uses it)."""
+        if (
+            credentials is None
+            or credentials.previous_secret is None
+            or self._clock() * 1_000_000 >= credentials.previous_secret_until_us
+        ):
+            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+        expected = compute_sign(signed.api_key, credentials.previous_secret, signed.timestamp)
+        if not sign_matches(expected, signed.sign):
+            raise ContractError(Status.AUTHENTICATION, AUTH_FAILED)
+        return replace(credentials, secret=credentials.previous_secret)
+
     async def admit(self, credentials: KeyCredentials) -> None:
         """The key's rate limit: call only with credentials ``verify`` accepted."""
         if not await self.limiter.admit(credentials.api_key):
             GUARD_REFUSALS.labels("rate_limit").inc()
             raise ContractError(Status.RATE_LIMITED, RATE_LIMITED_REASON)
+
+    async def network_refused(self, ip: IPAddress | None) -> bool:
+        """Deny list or lockout of the caller's network: for faces other than queryPage (the
+        admin API), which share the lockout with it."""
+        return ip is not None and (
+            in_networks(ip, self._settings.deny_ips)
+            or await self._failures.is_locked_out(lockout_subjects(ip, None))
+        )
+
+    async def count_failed_credential(self, ip: IPAddress | None) -> None:
+        """A wrong admin token counts against the caller's network like a wrong sign."""
+        if ip is not None:
+            await self._failures.record_failure(lockout_subjects(ip, None))
 
     async def count_refusal(
         self, ip: IPAddress | None, headers: Mapping[str, str], error: ContractError

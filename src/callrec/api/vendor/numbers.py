@@ -9,6 +9,8 @@ from __future__ import annotations
 from callrec.api.state import ServiceState
 from callrec.api.vendor.signed_call import endpoint
 from callrec.ingest.enrich import country_of
+from callrec.operations import numbers as operations
+from callrec.operations.actor import Actor
 from callrec.store import numbers as inventory
 from callrec.store.accounts import KeyCredentials
 from callrec.store.errors import InvalidValue, NotFound
@@ -68,14 +70,15 @@ async def answer_edit(state: ServiceState, credentials: KeyCredentials, body: by
     edit = parse_number_edit(body)
     try:
         await state.database.run(
-            inventory.edit_number,
+            operations.edit_number,
             state.database.engine,
             state.greetings,
+            Actor(f"key:{credentials.api_key}", credentials.workspace_id),
             credentials.workspace_id,
             edit,
         )
     except InvalidValue as exc:
-        raise parameter_error(f"{exc.field} {exc}" if exc.field else str(exc)) from exc
+        raise parameter_error(exc.naming()) from exc
     except NotFound as exc:
         raise ContractError(Status.DATA_NOT_FOUND, DATA_NOT_FOUND_REASON) from exc
     return encode_edit_success()
