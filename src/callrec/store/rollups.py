@@ -80,61 +80,31 @@ Deltas = dict[RollupKey, list[int]]
 def add_facts(deltas: Deltas, facts: Iterable[Facts], sign: int = 1) -> Deltas:
     """Add (or with ``sign=-1`` take away) the facts' contributions to ``deltas``.
 
-    The ingest hot path, so each record costs one dict lookup: records are first grouped in
-    cells (hour, country, number, source, currency), each cell's sums are taken column-wise
-    by built-ins, and only the cells (far fewer than records) are spread over the dimensions
-    and grains.
+    The ingest hot path: each record updates its four hourly keys; the daily keys are then
+    rolled up from the (far fewer) hourly ones.
     """
-    cells: dict[tuple[int, str | None, str, int, str | None], list[Facts]] = {}
+    hourly: Deltas = {}
     for fact in facts:
-        cell_key = (fact.start_us // HOUR_US, fact.country, fact.number, fact.call_source,
-                    fact.currency)  # fmt: skip
-        cell = cells.get(cell_key)
-        if cell is None:
-            cells[cell_key] = [fact]
-        else:
-            cell.append(fact)
-    for (hour_index, country, number, source, currency), cell in cells.items():
-        sums = _cell_sums(cell, currency)
-        if sign != 1:
-            sums = [sign * value for value in sums]
-        hour = hour_index * HOUR_US
-        day = hour // DAY_US * DAY_US
-        quoted = quote_currency(currency)
-        for dimension, value in zip(
-            DIMENSIONS, ("", country or "", number, str(source)), strict=True
-        ):
-            for key in (
-                ("h", dimension, hour, value, quoted),
-                ("d", dimension, day, value, quoted),
-            ):
-                totals = deltas.get(key)
-                if totals is None:
-                    deltas[key] = sums.copy()
-                else:
-                    totals[:] = map(add, totals, sums)
+        sums = list(sums_of(fact)) if sign == 1 else [sign * value for value in sums_of(fact)]
+        hour = fact.start_us // HOUR_US * HOUR_US
+        currency = quote_currency(fact.currency)
+        for dimension, value in zip(DIMENSIONS, dimension_values(fact), strict=True):
+            key: RollupKey = ("h", dimension, hour, value, currency)
+            totals = hourly.get(key)
+            if totals is None:
+                hourly[key] = sums.copy()
+            else:
+                totals[:] = map(add, totals, sums)
+    for key, sums in hourly.items():
+        _grain, dimension, hour, value, currency = key
+        day: RollupKey = ("d", dimension, hour // DAY_US * DAY_US, value, currency)
+        for grain_key in (key, day):
+            totals = deltas.get(grain_key)
+            if totals is None:
+                deltas[grain_key] = sums.copy()
+            else:
+                totals[:] = map(add, totals, sums)
     return deltas
-
-
-def _cell_sums(cell: list[Facts], currency: str | None) -> list[int]:
-    """The summed contributions (SUMS order) of records sharing a currency, as sums_of
-    would give them one by one, added."""
-    durations = [fact.call_duration for fact in cell]
-    pay = sum(fact.pay_micros for fact in cell)
-    if quote_currency(currency) == USD:
-        settle, missing = pay, 0
-    else:
-        settles = [fact.settle_pay_micros for fact in cell]
-        settle, missing = sum(filter(None, settles)), settles.count(None)
-    return [
-        len(cell),
-        sum(1 for duration in durations if duration > 0),
-        sum(durations),
-        sum(fact.charged_duration for fact in cell),
-        pay,
-        settle,
-        missing,
-    ]
 
 
 def facts_from_row(row: Any, **changes: Any) -> Facts:
