@@ -18,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,10 @@ ROUNDS = 3
 BATCH = 2_000
 
 
-def _measure(case: str, backend: str, count: int) -> float:
-    """Records (or CDRs) per second of one case, in this process."""
+def _measure(case: str, backend: str, count: int) -> tuple[float, float]:
+    """Records (or CDRs) per second of one case, in this process: per second of wall time,
+    and per second of this process's CPU time (steadier on a shared machine; on SQLite it is
+    all the work, on PostgreSQL the server's share is left out)."""
     from bench.common import Stopwatch, fresh_database
     from bench.ingest_bench import _prepare
     from bench.stats_bench import _records
@@ -47,24 +50,27 @@ def _measure(case: str, backend: str, count: int) -> float:
                 key=lambda record: record.start_us,
             )
             workspace = accounts.create_workspace(engine, "ab", "EUR")
+            cpu = time.process_time()
             with Stopwatch() as watch:
                 for start in range(0, count, BATCH):
                     with engine.begin() as conn:
                         insert_records(conn, workspace.id, records[start : start + BATCH])
-            return count / watch.seconds
+            return count / watch.seconds, count / (time.process_time() - cpu)
         cdrs = list(generate_cdrs(count, now_micros(), days=60, seed=7))
         _prepare(engine)
+        cpu = time.process_time()
         with Stopwatch() as watch:
             report = run_ingest(Pipeline(engine), cdrs)
-        return report.accepted / watch.seconds
+        return report.accepted / watch.seconds, report.accepted / (time.process_time() - cpu)
 
 
-def _in_process(src: Path, case: str, backend: str) -> float:
+def _in_process(src: Path, case: str, backend: str) -> tuple[float, float]:
     here = Path(__file__).resolve().parent.parent
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{here}"}
     command = [sys.executable, "-m", "bench.ingest_ab", "--one", case, backend]
     output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    return float(output.stdout.strip().splitlines()[-1])
+    wall, cpu = output.stdout.split()[-2:]
+    return float(wall), float(cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,34 +78,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, help="the old checkout's src directory")
     parser.add_argument("--after", type=Path, default=Path(__file__).parent.parent / "src")
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], action="append")
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--one", nargs=2, metavar=("CASE", "BACKEND"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
         case, backend = args.one
-        print(_measure(case, backend, CASES[case]))
+        print(*_measure(case, backend, CASES[case]))
         return 0
     if args.before is None:
         parser.error("--before is required")
     results: dict[str, Any] = {}
     for backend in args.backend or backends():
         for case in CASES:
-            runs: dict[str, list[float]] = {"before": [], "after": []}
-            for _round in range(ROUNDS):
+            runs: dict[str, list[tuple[float, float]]] = {"before": [], "after": []}
+            for _round in range(args.rounds):
                 for side, src in (("before", args.before), ("after", args.after)):
                     runs[side].append(_in_process(src.resolve(), case, backend))
-            before, after = (statistics.median(runs[side]) for side in ("before", "after"))
-            results[f"{backend}/{case}"] = {
-                "count": CASES[case],
-                "before_per_second": [round(rate) for rate in runs["before"]],
-                "after_per_second": [round(rate) for rate in runs["after"]],
-                "median_before": round(before),
-                "median_after": round(after),
-                "ratio": round(after / before, 3),
-            }
-            print(f"{backend} {case}: {before:,.0f}/s -> {after:,.0f}/s ({after / before:.2f}x)")
+            result: dict[str, Any] = {"count": CASES[case]}
+            for unit, index in (("per_second", 0), ("per_cpu_second", 1)):
+                before, after = (
+                    statistics.median(run[index] for run in runs[side])
+                    for side in ("before", "after")
+                )
+                result[unit] = {
+                    "before": [round(run[index]) for run in runs["before"]],
+                    "after": [round(run[index]) for run in runs["after"]],
+                    "median_before": round(before),
+                    "median_after": round(after),
+                    "ratio": round(after / before, 3),
+                }
+                print(
+                    f"{backend} {case} {unit}: {before:,.0f} -> {after:,.0f} "
+                    f"({after / before:.2f}x)"
+                )
+            results[f"{backend}/{case}"] = result
     path = write_json(
         RESULTS / f"{today()}-ab-ingest.json",
-        {"benchmark": "ab-ingest", "machine": machine(), "cases": results},
+        {"benchmark": "ab-ingest", "machine": machine(), "rounds": args.rounds, "cases": results},
     )
     print(path)
     return 0
