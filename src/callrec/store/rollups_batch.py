@@ -55,24 +55,29 @@ _SPREAD = " UNION ALL ".join(
     f"SELECT '{dimension}' AS dimension, {value} AS value, cells.* FROM cells"
     for dimension, value in _VALUES.items()
 )
-_SUMMED = ", ".join(f"SUM(spread.{name})" for name in SUMS)
+_SUMMED = ", ".join(f"SUM({name}) AS {name}" for name in SUMS)
 _ADDITIONS = ", ".join(f"{name} = {call_rollups.name}.{name} + excluded.{name}" for name in SUMS)
 
 
 def _statement(batch: str, workspace: str, modulo: str) -> str:
+    # The hourly rows first, the daily ones summed from them (far fewer than the records).
     # Rows go in key order, as rollups.apply sends them, so concurrent writers lock the
     # rollup rows they share in the same order. "WHERE true" keeps SQLite from reading the
     # ON CONFLICT as a join's ON.
-    period = _floor("spread.hour_us", "grains.length", modulo)
-    return f"""WITH {batch}, {_cells(modulo)}
+    day = _floor("period_us", DAY_US, modulo)
+    return f"""WITH {batch}, {_cells(modulo)},
+hourly AS (
+SELECT dimension, value, hour_us AS period_us, currency, {_SUMMED}
+FROM ({_SPREAD}) AS spread GROUP BY 1, 2, 3, 4)
 INSERT INTO {call_rollups.name} ({", ".join((*KEYS, *SUMS))})
-SELECT {workspace}, grains.grain, spread.dimension, {period},
-    spread.value, spread.currency, {_SUMMED}
-FROM ({_SPREAD}) AS spread
-CROSS JOIN (SELECT 'h' AS grain, {HOUR_US} AS length
-            UNION ALL SELECT 'd', {DAY_US}) AS grains
+SELECT {workspace}, grain, dimension, period_us, value, currency, {", ".join(SUMS)}
+FROM (
+    SELECT 'h' AS grain, dimension, period_us, value, currency, {", ".join(SUMS)} FROM hourly
+    UNION ALL
+    SELECT 'd', dimension, {day}, value, currency, {_SUMMED} FROM hourly GROUP BY 2, 3, 4, 5
+) AS rollup
 WHERE true
-GROUP BY 2, 3, 4, 5, 6 ORDER BY 2, 3, 4, 5, 6
+ORDER BY grain, dimension, period_us, value, currency
 ON CONFLICT ({", ".join(KEYS)}) DO UPDATE SET {_ADDITIONS}"""
 
 
