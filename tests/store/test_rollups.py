@@ -21,7 +21,6 @@ from callrec.store.migrate import alembic_config
 from callrec.store.purge import purge
 from callrec.store.rating_data import replace_deck_rows, set_fx_rate
 from callrec.store.records import insert_records
-from callrec.store.rollups_batch import SQLITE_ROWS_PER_STATEMENT
 from callrec.store.schema import call_rollups
 from callrec.wire.times import parse_iso_instant
 from tests.store.rollup_oracle import HOUR, assert_rollups_match_records, random_records
@@ -144,12 +143,12 @@ def test_a_purge_that_drops_whole_months_keeps_rollups_equal(engine: Engine) -> 
     assert oldest >= parse_iso_instant("2024-04-01T00:00:00Z").micros
 
 
-def test_a_batch_larger_than_one_statement_keeps_rollups_equal(engine: Engine) -> None:
-    # SQLite sums a stored batch in statements of SQLITE_ROWS_PER_STATEMENT rows: records of
-    # the same hours fall in several of them and must add up, not overwrite each other.
+def test_a_big_dense_batch_keeps_rollups_equal(engine: Engine) -> None:
+    # Many records per hour, number and country in one batch: each rollup row sums many
+    # records (PostgreSQL in one statement, SQLite in Python), over hourly and daily rows.
     rng = random.Random(21)
     workspace = accounts.create_workspace(engine, "acme")
-    count = 2 * SQLITE_ROWS_PER_STATEMENT + 7
+    count = 2_007
     with engine.begin() as conn:
         insert_records(conn, workspace.id, list(random_records(rng, "big", count, BASE, 3 * HOUR)))
     assert_rollups_match_records(engine)

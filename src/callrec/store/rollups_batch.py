@@ -1,42 +1,40 @@
-"""A stored batch's rollups summed by the database: the ingest hot path of callrec.store.rollups.
+"""A stored batch's rollups, the ingest hot path of callrec.store.rollups.
 
-``insert_records`` hands over the batch's facts as parameters (SQLite: rows of a VALUES list;
-PostgreSQL: one array per column), and one statement groups them per hour and per day along
-every dimension and adds the sums to ``call_rollups``. The same rules as ``rollups.sums_of``,
-``dimension_values`` and ``quote_currency``, written in SQL so that the per-record work runs
-in the database's C code instead of Python dictionaries (tests/store/test_rollups.py holds
-both to a GROUP BY over the records).
+On PostgreSQL the batch's facts go over as one array per column, and one statement groups
+them per hour and per day along every dimension and adds the sums to ``call_rollups``: one
+round trip instead of one per rollup row, and no per-record Python. The same rules as
+``rollups.sums_of``, ``dimension_values`` and ``quote_currency``, written in SQL. On SQLite
+(in-process, no round trips) ``rollups.add_facts`` in Python measured cheaper than the same
+statement: SQLite's sorters cost more instructions than Python's dicts (docs/scaling.md).
+tests/store/test_rollups.py holds both to a GROUP BY over the records.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from callrec.store.rollups import DAY_US, FACT_COLUMNS, HOUR_US, KEYS, SUMS, USD
+from callrec.store.rollups import DAY_US, FACT_COLUMNS, HOUR_US, KEYS, SUMS, USD, add_facts, apply
 from callrec.store.schema import call_rollups
 
-# SQLite binds at most 32,766 parameters a statement: 1,000 rows of 9 facts stay well under.
-SQLITE_ROWS_PER_STATEMENT = 1_000
-_PG_FACT_TYPES = ("bigint", "text", "integer", "text", "text", "bigint", "bigint", "bigint",
-                  "bigint")  # fmt: skip
+# PostgreSQL types of FACT_COLUMNS, in order.
+_FACT_TYPES = ("bigint", "text", "integer", "text", "text", "bigint", "bigint", "bigint",
+               "bigint")  # fmt: skip
 _CURRENCY = f"COALESCE(NULLIF(currency, ''), '{USD}')"
 
 
-def _floor(value: str, length: int | str, modulo: str) -> str:
-    """``value // length * length`` as Python floors it (SQL's % truncates toward zero).
-    ``modulo`` is ``%`` escaped for the driver (psycopg: ``%%``); SQLite's MOD() is a float."""
-    return f"({value} - ((({value}) {modulo} {length}) + {length}) {modulo} {length})"
+def _floor(value: str, length: int | str) -> str:
+    """``value // length * length`` as Python floors it (SQL's % truncates toward zero;
+    ``%%`` is psycopg's escape for ``%``)."""
+    return f"({value} - ((({value}) %% {length}) + {length}) %% {length})"
 
 
 # One row per (hour, country, number, direction, currency): every dimension's value is then
 # a column of these cells, and each grain and dimension sums them.
-def _cells(modulo: str) -> str:
-    return f"""cells AS (
-SELECT {_floor("start_us", HOUR_US, modulo)} AS hour_us, COALESCE(country, '') AS country,
+_CELLS = f"""cells AS (
+SELECT {_floor("start_us", HOUR_US)} AS hour_us, COALESCE(country, '') AS country,
     number, CAST(call_source AS VARCHAR(8)) AS source, {_CURRENCY} AS currency,
     COUNT(*) AS attempts,
     SUM(CASE WHEN call_duration > 0 THEN 1 ELSE 0 END) AS answered,
@@ -59,42 +57,24 @@ _SUMMED = ", ".join(f"SUM({name}) AS {name}" for name in SUMS)
 _ADDITIONS = ", ".join(f"{name} = {call_rollups.name}.{name} + excluded.{name}" for name in SUMS)
 
 
-def _statement(batch: str, workspace: str, modulo: str) -> str:
-    # The hourly rows first, the daily ones summed from them (far fewer than the records).
-    # Rows go in key order, as rollups.apply sends them, so concurrent writers lock the
-    # rollup rows they share in the same order. "WHERE true" keeps SQLite from reading the
-    # ON CONFLICT as a join's ON.
-    day = _floor("period_us", DAY_US, modulo)
-    return f"""WITH {batch}, {_cells(modulo)},
+# The hourly rows first, the daily ones summed from them (far fewer than the records). Rows
+# go in key order, as rollups.apply sends them, so concurrent writers lock the rollup rows
+# they share in the same order.
+_STATEMENT = f"""INSERT INTO {call_rollups.name} ({", ".join((*KEYS, *SUMS))})
+WITH batch ({", ".join(FACT_COLUMNS)}) AS (
+SELECT * FROM unnest({", ".join(f"%s::{kind}[]" for kind in _FACT_TYPES)})), {_CELLS},
 hourly AS (
 SELECT dimension, value, hour_us AS period_us, currency, {_SUMMED}
 FROM ({_SPREAD}) AS spread GROUP BY 1, 2, 3, 4)
-INSERT INTO {call_rollups.name} ({", ".join((*KEYS, *SUMS))})
-SELECT {workspace}, grain, dimension, period_us, value, currency, {", ".join(SUMS)}
+SELECT %s::integer, grain, dimension, period_us, value, currency, {", ".join(SUMS)}
 FROM (
     SELECT 'h' AS grain, dimension, period_us, value, currency, {", ".join(SUMS)} FROM hourly
     UNION ALL
-    SELECT 'd', dimension, {day}, value, currency, {_SUMMED} FROM hourly GROUP BY 2, 3, 4, 5
+    SELECT 'd', dimension, {_floor("period_us", DAY_US)}, value, currency, {_SUMMED}
+    FROM hourly GROUP BY 2, 3, 4, 5
 ) AS rollup
-WHERE true
 ORDER BY grain, dimension, period_us, value, currency
 ON CONFLICT ({", ".join(KEYS)}) DO UPDATE SET {_ADDITIONS}"""
-
-
-_PG_STATEMENT = _statement(
-    f"batch ({', '.join(FACT_COLUMNS)}) AS (SELECT * FROM unnest("
-    + ", ".join(f"%s::{kind}[]" for kind in _PG_FACT_TYPES)
-    + "))",
-    "%s::integer",
-    "%%",
-)
-
-
-def _sqlite_statement(rows: int) -> str:
-    row = f"({', '.join('?' * len(FACT_COLUMNS))})"
-    return _statement(
-        f"batch ({', '.join(FACT_COLUMNS)}) AS (VALUES {', '.join([row] * rows)})", "?", "%"
-    )
 
 
 def add_stored(conn: Connection, workspace_id: int, facts: Sequence[tuple[Any, ...]]) -> None:
@@ -104,12 +84,8 @@ def add_stored(conn: Connection, workspace_id: int, facts: Sequence[tuple[Any, .
     """
     if not facts:
         return
-    if conn.dialect.name == "postgresql":
-        columns = [list(column) for column in zip(*facts, strict=True)]
-        conn.exec_driver_sql(_PG_STATEMENT, (*columns, workspace_id))
+    if conn.dialect.name != "postgresql":
+        apply(conn, workspace_id, add_facts({}, facts))  # type: ignore[arg-type]
         return
-    for start in range(0, len(facts), SQLITE_ROWS_PER_STATEMENT):
-        chunk = facts[start : start + SQLITE_ROWS_PER_STATEMENT]
-        conn.exec_driver_sql(
-            _sqlite_statement(len(chunk)), (*chain.from_iterable(chunk), workspace_id)
-        )
+    columns = [list(column) for column in zip(*facts, strict=True)]
+    conn.exec_driver_sql(_STATEMENT, (*columns, workspace_id))
