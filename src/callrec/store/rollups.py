@@ -77,11 +77,11 @@ RollupKey = tuple[str, str, int, str, str]
 Deltas = dict[RollupKey, list[int]]
 
 
-def add_facts(deltas: Deltas, facts: Iterable[Facts], sign: int = 1) -> Deltas:
+def add_facts(deltas: Deltas, facts: Iterable[tuple[Any, ...]], sign: int = 1) -> Deltas:
     """Add (or with ``sign=-1`` take away) the facts' contributions to ``deltas``.
 
     The ingest hot path on SQLite (tuples in Facts order will do): each record's
-    contribution is appended to its four hourly keys' lists, which is far cheaper than adding
+    contribution is appended to its four hourly keys' lists, cheaper than adding
     it to running totals; each key's list is then summed column by column by built-ins, and
     the daily keys are rolled up from the (far fewer) hourly ones.
     """

@@ -85,7 +85,7 @@ def add_stored(conn: Connection, workspace_id: int, facts: Sequence[tuple[Any, .
     if not facts:
         return
     if conn.dialect.name != "postgresql":
-        apply(conn, workspace_id, add_facts({}, facts))  # type: ignore[arg-type]
+        apply(conn, workspace_id, add_facts({}, facts))
         return
     columns = [list(column) for column in zip(*facts, strict=True)]
     conn.exec_driver_sql(_STATEMENT, (*columns, workspace_id))
