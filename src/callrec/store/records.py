@@ -120,27 +120,6 @@ def _claim_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
     return claimed
 
 
-# PostgreSQL stores a batch's records in one statement (one array per column) rather than a
-# pipelined statement per row: the same rows, fewer messages and executor starts.
-_RECORD_TYPES = (
-    "integer", "text", "bigint", "bigint", "text", "text", "text", "text", "text", "text",
-    "smallint", "integer", "integer", "bigint", "text", "text", "text", "text", "text", "text",
-    "text", "text", "bigint", "bigint", "bigint", "text",
-)  # fmt: skip
-_INSERT_FROM_ARRAYS = (
-    f"INSERT INTO {call_records.name} ({', '.join(INSERT_COLUMNS)}) SELECT * FROM unnest("
-    + ", ".join(f"%s::{kind}[]" for kind in _RECORD_TYPES)
-    + ")"
-)
-
-
-def _insert_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(_INSERT_FROM_ARRAYS, tuple(map(list, zip(*rows, strict=True))))
-        return
-    conn.exec_driver_sql(_insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows)
-
-
 def claim_callids(
     conn: Connection, workspace_id: int, new: dict[str, CallRecord], stored_us: int
 ) -> list[str]:
@@ -181,7 +160,9 @@ def insert_records(
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
         rows = [record_row(workspace_id, new[callid], stored_us) for callid in ours]
-        _insert_rows(conn, rows)
+        conn.exec_driver_sql(
+            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows
+        )
         add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
         add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, rows)))
         bump_records_revision(conn, workspace_id)
