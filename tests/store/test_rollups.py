@@ -141,3 +141,19 @@ def test_a_purge_that_drops_whole_months_keeps_rollups_equal(engine: Engine) -> 
     with engine.connect() as conn:
         oldest = conn.execute(text("SELECT MIN(period_us) FROM call_rollups")).scalar_one()
     assert oldest >= parse_iso_instant("2024-04-01T00:00:00Z").micros
+
+
+def test_a_big_dense_batch_keeps_rollups_equal(engine: Engine) -> None:
+    # Many records per hour, number and country in one batch: each rollup row sums many
+    # records (PostgreSQL in one statement, SQLite in Python), over hourly and daily rows.
+    rng = random.Random(21)
+    workspace = accounts.create_workspace(engine, "acme")
+    count = 2_007
+    with engine.begin() as conn:
+        insert_records(conn, workspace.id, list(random_records(rng, "big", count, BASE, 3 * HOUR)))
+    assert_rollups_match_records(engine)
+    with engine.connect() as conn:
+        attempts = conn.execute(
+            text("SELECT SUM(attempts) FROM call_rollups WHERE grain = 'd' AND dimension = 'all'")
+        ).scalar_one()
+    assert int(attempts) == count

@@ -19,8 +19,9 @@ from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
-from callrec.store.rollups import FACT_COLUMNS, HOUR_US, Facts, add_facts, facts_from_row
+from callrec.store.rollups import FACT_COLUMNS, HOUR_US, add_facts, facts_from_row
 from callrec.store.rollups import apply as apply_rollups
+from callrec.store.rollups_batch import add_stored as add_stored_to_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
 from callrec.wire.records import STORED_COLUMNS
@@ -88,12 +89,8 @@ def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bo
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}){conflict}"
 
 
+# A stored row's rollup facts, in rollups.FACT_COLUMNS order (money already in micro-units).
 _fact_values = itemgetter(*(INSERT_COLUMNS.index(name) for name in FACT_COLUMNS))
-
-
-def _facts_of_row(row: tuple[Any, ...]) -> Facts:
-    """A record's rollup facts from its row as stored (money already in micro-units)."""
-    return Facts._make(_fact_values(row))
 
 
 # PostgreSQL claims a whole batch in one statement (arrays); SQLite in multi-row VALUES of
@@ -167,7 +164,7 @@ def insert_records(
             _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows
         )
         add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
-        apply_rollups(conn, workspace_id, add_facts({}, map(_facts_of_row, rows)))
+        add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, rows)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
