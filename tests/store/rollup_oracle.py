@@ -25,12 +25,12 @@ _VALUES = {
 _GROUPED = """
     SELECT workspace_id, '{grain}', '{dimension}',
         start_us - ((start_us % {length}) + {length}) % {length}, {value},
-        COALESCE(currency, 'USD'),
+        COALESCE(NULLIF(currency, ''), 'USD'),
         COUNT(*), SUM(CASE WHEN call_duration > 0 THEN 1 ELSE 0 END), SUM(call_duration),
         SUM(charged_duration), SUM(pay_micros),
-        SUM(CASE WHEN COALESCE(currency, 'USD') = 'USD' THEN pay_micros
+        SUM(CASE WHEN COALESCE(NULLIF(currency, ''), 'USD') = 'USD' THEN pay_micros
                  ELSE COALESCE(settle_pay_micros, 0) END),
-        SUM(CASE WHEN COALESCE(currency, 'USD') <> 'USD' AND settle_pay_micros IS NULL
+        SUM(CASE WHEN COALESCE(NULLIF(currency, ''), 'USD') <> 'USD' AND settle_pay_micros IS NULL
                  THEN 1 ELSE 0 END)
     FROM call_records GROUP BY workspace_id, 4{by_value}, 6
 """

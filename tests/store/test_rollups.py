@@ -157,3 +157,29 @@ def test_a_big_dense_batch_keeps_rollups_equal(engine: Engine) -> None:
             text("SELECT SUM(attempts) FROM call_rollups WHERE grain = 'd' AND dimension = 'all'")
         ).scalar_one()
     assert int(attempts) == count
+
+
+def test_a_record_with_an_empty_currency_counts_as_usd_when_stored_and_when_backfilled(
+    engine: Engine,
+) -> None:
+    """``''`` and NULL are both "no currency": USD, as ``callrec summary`` counts it."""
+    rng = random.Random(11)
+    workspace = accounts.create_workspace(engine, "acme")
+    with engine.begin() as conn:
+        insert_records(
+            conn,
+            workspace.id,
+            [replace(r, currency="") for r in random_records(rng, "e", 20, BASE, SPAN)],
+        )
+
+    def currencies() -> set[str]:
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT DISTINCT currency FROM call_rollups"))
+            return set(found.scalars())
+
+    assert currencies() == {"USD"}
+    assert_rollups_match_records(engine)
+    command.downgrade(alembic_config(engine), "0005")
+    upgrade(engine)
+    assert currencies() == {"USD"}
+    assert_rollups_match_records(engine)

@@ -19,7 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 # Written out here rather than imported: a migration must keep doing what it did when it
 # was written. The same rules as callrec.store.rollups (periods floor like Python's //).
-_CURRENCY = "COALESCE(currency, 'USD')"
+_CURRENCY = "COALESCE(NULLIF(currency, ''), 'USD')"
 _GRAINS = {"h": 3_600_000_000, "d": 86_400_000_000}
 _DIMENSIONS = {
     "all": "''",
