@@ -34,7 +34,7 @@ INVALID_UTF8_ARRAY = b'[{"callid":"\xff\xfe"}]'
     [
         (DEEP_ARRAY, "the body is not valid JSON: nested too deeply"),
         (DEEP_ITEM, "the body is not valid JSON: nested too deeply"),
-        (INVALID_UTF8_ARRAY, "the body is not valid JSON: invalid UTF-8"),
+        (INVALID_UTF8_ARRAY, "the body is not valid JSON: invalid UTF-8 at byte 12"),
     ],
     ids=["deep-array", "deep-item", "invalid-utf8"],
 )
@@ -62,7 +62,7 @@ def test_unreadable_json_lines_are_rejected_and_the_good_lines_land(
     assert result["accepted"] == 2
     assert [(r["item"], r["reason"]) for r in result["rejected"]] == [
         ("line 2", "not valid JSON: nested too deeply"),
-        ("line 3", "not valid JSON: invalid UTF-8 at byte 0 of a string"),
+        ("line 3", "not valid JSON: invalid UTF-8 at byte 11"),
     ]
     assert set(stored(engine)) == {"ok-1", "ok-4"}
 
