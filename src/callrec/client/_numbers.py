@@ -11,9 +11,8 @@ from typing import Any
 import httpx
 import msgspec
 
-from callrec.client._errors import UnexpectedResponseError, error_for_status
+from callrec.client._protocol import envelope_data, unexpected
 from callrec.wire.numbers import NUMBER_RECORD_KEYS
-from callrec.wire.status import Status
 
 NUMBERS_PATH = "/v3/number/queryPage"
 EDIT_PATH = "/v3/number/edit"
@@ -97,28 +96,6 @@ def edit_body(
     return msgspec.json.encode(body)
 
 
-def _unexpected(response: httpx.Response, problem: str) -> UnexpectedResponseError:
-    return UnexpectedResponseError(
-        f"unexpected answer from {response.request.url}: {problem}", response
-    )
-
-
-def _data(response: httpx.Response) -> Any:
-    """The envelope's ``data`` on success; the matching ``ApiError`` otherwise."""
-    if response.status_code != 200:
-        raise _unexpected(response, f"HTTP {response.status_code}")
-    try:
-        envelope: Any = _decoder.decode(response.content)
-    except msgspec.DecodeError:
-        raise _unexpected(response, "the body is not JSON") from None
-    if not isinstance(envelope, dict) or "status" not in envelope:
-        raise _unexpected(response, "the body has no status")
-    status = str(envelope["status"])
-    if status != Status.SUCCESS:
-        raise error_for_status(status, str(envelope.get("reason") or ""), response)
-    return envelope.get("data")
-
-
 def _number(raw: dict[str, Any]) -> NumberInfo:
     missing = [key for key in NUMBER_RECORD_KEYS if key not in raw]
     if missing:
@@ -148,7 +125,7 @@ def _number(raw: dict[str, Any]) -> NumberInfo:
 
 
 def read_numbers(response: httpx.Response) -> NumberPage:
-    data = _data(response)
+    data = envelope_data(response, _decoder)
     try:
         return NumberPage(
             total=int(data["total"]),
@@ -158,8 +135,8 @@ def read_numbers(response: httpx.Response) -> NumberPage:
             numbers=[_number(item) for item in data["records"]],
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise _unexpected(response, f"not a page of numbers: {exc}") from exc
+        raise unexpected(response, f"not a page of numbers: {exc}") from exc
 
 
 def read_edit(response: httpx.Response) -> None:
-    _data(response)
+    envelope_data(response, _decoder)

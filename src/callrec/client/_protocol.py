@@ -48,26 +48,32 @@ def request_body(window: Window, current: int, size: int) -> bytes:
     return msgspec.json.encode({"current": current, "size": size, "params": window.params()})
 
 
-def _unexpected(response: httpx.Response, problem: str) -> UnexpectedResponseError:
+def unexpected(response: httpx.Response, problem: str) -> UnexpectedResponseError:
     return UnexpectedResponseError(
         f"unexpected answer from {response.request.url}: {problem}", response
     )
 
 
-def read_page(response: httpx.Response, window: Window) -> Page:
-    """The page of a successful answer; otherwise the matching ``ApiError`` is raised."""
+def envelope_data(response: httpx.Response, decoder: msgspec.json.Decoder[Any]) -> Any:
+    """The contract envelope's ``data`` on success; the matching ``ApiError`` otherwise."""
     if response.status_code != 200:
-        raise _unexpected(response, f"HTTP {response.status_code}")
+        raise unexpected(response, f"HTTP {response.status_code}")
     try:
-        envelope: Any = _decoder.decode(response.content)
+        envelope: Any = decoder.decode(response.content)
     except msgspec.DecodeError:
-        raise _unexpected(response, "the body is not JSON") from None
+        raise unexpected(response, "the body is not JSON") from None
     if not isinstance(envelope, dict) or "status" not in envelope:
-        raise _unexpected(response, "the body has no status")
+        raise unexpected(response, "the body has no status")
     status = str(envelope["status"])
     if status != Status.SUCCESS:
         raise error_for_status(status, str(envelope.get("reason") or ""), response)
+    return envelope.get("data")
+
+
+def read_page(response: httpx.Response, window: Window) -> Page:
+    """The page of a successful answer; otherwise the matching ``ApiError`` is raised."""
+    data = envelope_data(response, _decoder)
     try:
-        return parse_page(envelope.get("data"), window.tz)
+        return parse_page(data, window.tz)
     except MalformedAnswer as exc:
-        raise _unexpected(response, str(exc)) from exc
+        raise unexpected(response, str(exc)) from exc

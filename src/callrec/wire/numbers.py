@@ -13,8 +13,7 @@ from typing import Any
 
 import msgspec
 
-from callrec.wire.json_text import JsonTextError, decode_json
-from callrec.wire.query import MAX_PAGE_SIZE, contract_integer
+from callrec.wire.query import MAX_PAGE_SIZE, contract_integer, request_object
 from callrec.wire.status import parameter_error
 
 NUMBER_RECORD_KEYS: tuple[str, ...] = (
@@ -73,7 +72,6 @@ class EditEnvelope(msgspec.Struct):
 
 
 _encoder = msgspec.json.Encoder()
-_decoder = msgspec.json.Decoder()
 
 
 def encode_number_page(total: int, size: int, current: int, records: list[NumberRecord]) -> bytes:
@@ -118,18 +116,6 @@ class NumberEditBody:
     voicemail_max_hangup: int | Unchanged | None = UNCHANGED
 
 
-def _document(body: bytes) -> dict[str, Any]:
-    if not body.strip():
-        raise parameter_error("request body is empty; expected a JSON object")
-    try:
-        document = decode_json(_decoder, body)
-    except JsonTextError as exc:
-        raise parameter_error(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise parameter_error("request body must be a JSON object")
-    return document
-
-
 def _required(document: dict[str, Any], name: str) -> Any:
     value = document.get(name)
     if value is None:
@@ -149,7 +135,7 @@ def _optional_string(document: dict[str, Any], field: str) -> str | Unchanged:
 
 
 def parse_number_page_query(body: bytes) -> NumberPageQuery:
-    document = _document(body)
+    document = request_object(body)
     current = contract_integer(_required(document, "current"), "current", 1)
     size = contract_integer(_required(document, "size"), "size", 1, MAX_PAGE_SIZE)
     params = _required(document, "params")
@@ -163,7 +149,7 @@ def parse_number_page_query(body: bytes) -> NumberPageQuery:
 
 def parse_number_edit(body: bytes) -> NumberEditBody:
     """Types only; ``callrec.store.numbers`` checks what the values may be."""
-    document = _document(body)
+    document = request_object(body)
     number = _string(_required(document, "number"), "number")
     app_id = _string(_required(document, "appId"), "appId")
     enable = contract_integer(_required(document, "enableVoicemail"), "enableVoicemail", 0)

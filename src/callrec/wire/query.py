@@ -71,8 +71,8 @@ def _required(body: dict[str, Any], name: str) -> Any:
     return value
 
 
-def parse_page_query(body: bytes) -> PageQuery:
-    """Decode and validate a queryPage body; every failure names the field (``-22``)."""
+def request_object(body: bytes) -> dict[str, Any]:
+    """A signed endpoint's body as a JSON object, or ``-22`` saying why it is not one."""
     if not body.strip():
         raise parameter_error("request body is empty; expected a JSON object")
     try:
@@ -81,6 +81,12 @@ def parse_page_query(body: bytes) -> PageQuery:
         raise parameter_error(f"request body is not valid JSON: {exc}") from exc
     if not isinstance(document, dict):
         raise parameter_error("request body must be a JSON object")
+    return document
+
+
+def parse_page_query(body: bytes) -> PageQuery:
+    """Decode and validate a queryPage body; every failure names the field (``-22``)."""
+    document = request_object(body)
     current = contract_integer(_required(document, "current"), "current", 1)
     size = contract_integer(_required(document, "size"), "size", 1, MAX_PAGE_SIZE)
     params = _required(document, "params")
