@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from callrec.wire.query import MAX_PAGE_SIZE, contract_integer, request_object
+from callrec.wire.query import contract_integer, paged_request, request_object, required_member
 from callrec.wire.status import parameter_error
 
 NUMBER_RECORD_KEYS: tuple[str, ...] = (
@@ -116,13 +116,6 @@ class NumberEditBody:
     voicemail_max_hangup: int | Unchanged | None = UNCHANGED
 
 
-def _required(document: dict[str, Any], name: str) -> Any:
-    value = document.get(name)
-    if value is None:
-        raise parameter_error(f"{name} is required")
-    return value
-
-
 def _string(value: Any, field: str) -> str:
     if not isinstance(value, str):
         raise parameter_error(f"{field} must be a string")
@@ -135,12 +128,7 @@ def _optional_string(document: dict[str, Any], field: str) -> str | Unchanged:
 
 
 def parse_number_page_query(body: bytes) -> NumberPageQuery:
-    document = request_object(body)
-    current = contract_integer(_required(document, "current"), "current", 1)
-    size = contract_integer(_required(document, "size"), "size", 1, MAX_PAGE_SIZE)
-    params = _required(document, "params")
-    if not isinstance(params, dict):
-        raise parameter_error("params must be a JSON object")
+    current, size, params = paged_request(body)
     app_id = params.get("appId")
     if app_id is not None:
         app_id = _string(app_id, "params.appId")
@@ -150,9 +138,9 @@ def parse_number_page_query(body: bytes) -> NumberPageQuery:
 def parse_number_edit(body: bytes) -> NumberEditBody:
     """Types only; ``callrec.store.numbers`` checks what the values may be."""
     document = request_object(body)
-    number = _string(_required(document, "number"), "number")
-    app_id = _string(_required(document, "appId"), "appId")
-    enable = contract_integer(_required(document, "enableVoicemail"), "enableVoicemail", 0)
+    number = _string(required_member(document, "number"), "number")
+    app_id = _string(required_member(document, "appId"), "appId")
+    enable = contract_integer(required_member(document, "enableVoicemail"), "enableVoicemail", 0)
     hangup_value = document.get("voicemailMaxHangup")
     hangup: int | Unchanged | None
     if hangup_value is None:

@@ -64,7 +64,7 @@ def _instant(params: dict[str, Any], name: str) -> Instant:
         raise parameter_error(f"{field} is not a valid time: {exc}") from exc
 
 
-def _required(body: dict[str, Any], name: str) -> Any:
+def required_member(body: dict[str, Any], name: str) -> Any:
     value = body.get(name)
     if value is None:
         raise parameter_error(f"{name} is required")
@@ -84,14 +84,20 @@ def request_object(body: bytes) -> dict[str, Any]:
     return document
 
 
-def parse_page_query(body: bytes) -> PageQuery:
-    """Decode and validate a queryPage body; every failure names the field (``-22``)."""
+def paged_request(body: bytes) -> tuple[int, int, dict[str, Any]]:
+    """``current``, ``size`` and ``params`` of a paged request body (queryPage, numbers)."""
     document = request_object(body)
-    current = contract_integer(_required(document, "current"), "current", 1)
-    size = contract_integer(_required(document, "size"), "size", 1, MAX_PAGE_SIZE)
-    params = _required(document, "params")
+    current = contract_integer(required_member(document, "current"), "current", 1)
+    size = contract_integer(required_member(document, "size"), "size", 1, MAX_PAGE_SIZE)
+    params = required_member(document, "params")
     if not isinstance(params, dict):
         raise parameter_error("params must be a JSON object")
+    return current, size, params
+
+
+def parse_page_query(body: bytes) -> PageQuery:
+    """Decode and validate a queryPage body; every failure names the field (``-22``)."""
+    current, size, params = paged_request(body)
     start = _instant(params, "strTime")
     end = _instant(params, "endTime")
     # Exact instants: two times less than a microsecond apart still have an order.
