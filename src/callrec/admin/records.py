@@ -3,9 +3,9 @@
 
 ``router`` is the admin API's route: a workspace token reads only its own workspace's records
 (another's is "not found", like a workspace that does not exist); ``records_response`` does
-the search for a workspace the caller may read. Query parameters: ``strTime`` and
-``endTime`` (ISO 8601 instants with an offset, or dates meaning 00:00 UTC), ``number``,
-``callSource`` (2 or 3), ``answered`` (true/false), ``minDuration`` (seconds),
+the search for a workspace the caller may read (by its id, looked up once). Query parameters:
+``strTime`` and ``endTime`` (ISO 8601 instants with an offset, or dates meaning 00:00 UTC),
+``number``, ``callSource`` (2 or 3), ``answered`` (true/false), ``minDuration`` (seconds),
 ``country``, ``limit`` (1-1000, default 100) and ``cursor``.
 ``Accept: text/csv`` streams every record of the filtered window as CSV (``limit`` and
 ``cursor`` do not apply); otherwise the answer is one JSON page with ``nextCursor``.
@@ -27,7 +27,6 @@ from starlette.responses import Response, StreamingResponse
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.responses import problems
 from callrec.operations.workspaces import visible_workspace_id
-from callrec.store.accounts import get_workspace
 from callrec.store.record_search import (
     InvalidSearch,
     RecordFilter,
@@ -104,15 +103,14 @@ def wants_csv(accept: str | None) -> bool:
 
 
 def records_response(
-    engine: Engine, workspace_name: str, params: Mapping[str, str], accept: str | None
+    engine: Engine, workspace_id: int, params: Mapping[str, str], accept: str | None
 ) -> Response:
     """The JSON page, or the whole filtered window as streamed CSV for ``Accept: text/csv``.
 
     Blocking (it reads the database): call it from a sync endpoint, which Starlette runs in
     its thread pool. The CSV is read in keyset chunks as the client takes it.
     """
-    workspace = get_workspace(engine, workspace_name)
-    window, record_filter = parse_search(workspace.id, params)
+    window, record_filter = parse_search(workspace_id, params)
     if wants_csv(accept):
         rows = iter_window(engine, window, record_filter)
         return StreamingResponse(
@@ -179,7 +177,11 @@ async def search_records(
     # (InvalidSearch names the one at fault), so they are taken from the query as sent.
     state = service(request)
     engine = state.database.engine
-    await state.database.run(visible_workspace_id, engine, who.actor, name)
+    workspace_id = await state.database.run(visible_workspace_id, engine, who.actor, name)
     return await state.database.run(
-        records_response, engine, name, dict(request.query_params), request.headers.get("accept")
+        records_response,
+        engine,
+        workspace_id,
+        dict(request.query_params),
+        request.headers.get("accept"),
     )
