@@ -13,6 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy.engine import Engine
 
+from callrec.operations.actor import CLI
+from callrec.operations.tokens import create_token
+from tests.admin.conftest import admin_client
 from tests.api.number_support import (
     EDIT,
     MIB,
@@ -26,6 +29,7 @@ from tests.api.number_support import (
     record_of,
     wav,
 )
+from tests.cli.support import run_cli
 from tests.conftest import Tenant
 from tests.helpers import RunningServer, signed_headers
 
@@ -174,3 +178,32 @@ def test_other_endpoints_keep_the_64_kib_body_limit(
     document = call(server, tenant, NUMBERS, body)
     assert document["status"] == "-22"
     assert "exceeds 65536 bytes" in document["reason"]
+
+
+def test_removing_a_number_over_the_admin_api_deletes_its_greeting_file(
+    engine: Engine, tenant: Tenant, server: RunningServer, files: Path
+) -> None:
+    add(engine, tenant)
+    edit(server, tenant, voicemailFile=b64(mp3(100)), voicemailFileName="one.mp3")
+    assert len(_stored(files)) == 1
+    _, token = create_token(engine, CLI, "ops", None, False)
+    with admin_client(server, token) as admin:
+        assert admin.delete("/numbers/915027021995").status_code == 200
+    assert _stored(files) == []
+
+
+def test_removing_a_number_with_the_cli_deletes_its_greeting_file(
+    engine: Engine,
+    tenant: Tenant,
+    server: RunningServer,
+    files: Path,
+    database_url: str,
+) -> None:
+    add(engine, tenant)
+    edit(server, tenant, voicemailFile=b64(mp3(100)), voicemailFileName="one.mp3")
+    assert len(_stored(files)) == 1
+    done = run_cli(
+        database_url, "number", "remove", "915027021995", env={"CALLREC_FILES_DIR": str(files)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert _stored(files) == []

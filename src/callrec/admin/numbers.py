@@ -150,5 +150,7 @@ async def move_number(
 )
 async def remove_number(number: str, request: Request, who: Caller = Depends(caller)) -> Any:
     state = service(request)
-    await state.database.run(numbers.remove_number, state.database.engine, who.actor, number)
+    await state.database.run(
+        numbers.remove_number, state.database.engine, who.actor, number, state.greetings
+    )
     return {"deleted": number, "purgedRecords": 0}

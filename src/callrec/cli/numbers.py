@@ -15,7 +15,9 @@ from rich.table import Table
 from callrec.cli.common import JSON_OPTION, database, out, print_json
 from callrec.operations import numbers
 from callrec.operations.actor import CLI
+from callrec.settings import Settings
 from callrec.store import numbers as inventory
+from callrec.store.greetings import GreetingStore
 from callrec.store.numbers import NumberFilter, number_to_dict
 from callrec.wire.numbers import UNCHANGED, Unchanged
 
@@ -118,9 +120,10 @@ def number_move(
 
 @app.command("remove")
 def number_remove(number: str) -> None:
-    """Remove a number from the inventory; its stored records stay."""
+    """Remove a number from the inventory (and its voicemail greeting); its stored records stay."""
+    greetings = GreetingStore(Settings.from_env().files_dir)
     with database() as engine:
-        numbers.remove_number(engine, CLI, number)
+        numbers.remove_number(engine, CLI, number, greetings)
     out.print(f"number {number} removed", markup=False)
 
 

@@ -118,7 +118,11 @@ def move_number(engine: Engine, actor: Actor, number: str, workspace: str) -> Nu
     return after
 
 
-def remove_number(engine: Engine, actor: Actor, number: str) -> None:
+def remove_number(
+    engine: Engine, actor: Actor, number: str, greetings: GreetingStore | None = None
+) -> None:
+    """Remove a number; its voicemail greeting file goes too (after the commit, and only
+    when no other number refers to it) when ``greetings`` is the store that holds it."""
     with write_transaction(engine) as conn:
         digits, workspace_id = _visible(conn, actor, number)
         actor.check_operator("remove numbers")
@@ -126,6 +130,8 @@ def remove_number(engine: Engine, actor: Actor, number: str) -> None:
         inventory.remove_number(conn, digits)
         record(conn, actor, "number.remove", "number", digits, workspace_id,
                number_to_dict(before))  # fmt: skip
+    if greetings is not None and before.voicemail_file_id is not None:
+        inventory.forget_greeting(engine, greetings, before.voicemail_file_id)
 
 
 def edit_number(

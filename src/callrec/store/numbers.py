@@ -306,7 +306,7 @@ def edit_number(
             greetings.delete(new_file_id)
         raise
     if old_file_id is not None and "voicemail_file_id" in changes:
-        _forget_greeting(engine, greetings, old_file_id)
+        forget_greeting(engine, greetings, old_file_id)
 
 
 def _apply(
@@ -340,7 +340,8 @@ def _apply(
         return old
 
 
-def _forget_greeting(engine: Engine, greetings: GreetingStore, file_id: str) -> None:
+def forget_greeting(engine: Engine, greetings: GreetingStore, file_id: str) -> None:
+    """Delete a greeting file once no number refers to it any more."""
     with engine.connect() as conn:
         referred = conn.execute(
             select(func.count()).where(numbers.c.voicemail_file_id == file_id)
