@@ -20,6 +20,7 @@ import pytest
 
 from callrec.settings import Settings
 from callrec.store import accounts, make_engine, upgrade
+from tests.api.metrics_support import scrape, value
 from tests.helpers import QUERY_PAGE, RunningServer, run_server, signed_headers
 
 HANG_SECONDS = 15
@@ -285,3 +286,25 @@ def test_a_pipelined_request_after_a_large_body_is_not_taken_for_a_large_head(
         answers = read_until_closed(sock)
     assert answers.count(b"HTTP/1.1 200 OK") == 2, answers[:300]
     assert b"431" not in answers
+
+
+def _refusals(server: RunningServer, reason: str) -> float:
+    return value(scrape(server.base_url), "callrec_http_refusals_total", reason=reason)
+
+
+def test_refusals_below_the_app_are_counted_and_logged(
+    start: Callable[..., RunningServer],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server = start(max_header_line_bytes=8192, header_timeout_seconds=0.5, metrics_on_api=True)
+    too_large, timed_out = _refusals(server, "head_too_large"), _refusals(server, "head_timeout")
+    with connect(server) as sock:
+        sock.sendall(HEALTHZ + b"X-Big: " + b"a" * 9000 + b"\r\n\r\n")
+        assert status_of(read_until_closed(sock)) == 431
+    with connect(server) as sock:
+        read_until_closed(sock)  # sends nothing: closed when the head deadline passes
+    assert _refusals(server, "head_too_large") == too_large + 1
+    assert _refusals(server, "head_timeout") == timed_out + 1
+    # Timeouts are logged at INFO, which the test server's log level hides.
+    logged = [r.getMessage() for r in caplog.records if "Refused a connection" in r.getMessage()]
+    assert any("head_too_large" in line for line in logged), logged

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import logging
 from asyncio import TimerHandle
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from typing import Any, ClassVar
 import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from callrec.observability.metrics import HTTP_REFUSALS
 from callrec.settings import Settings
 
 
@@ -63,6 +65,12 @@ def _plain_response(status: http.HTTPStatus) -> bytes:
     )
 
 
+# The reason each refusal is counted and logged under (callrec_http_refusals).
+_REASONS = {
+    http.HTTPStatus.REQUEST_TIMEOUT: "head_timeout",
+    http.HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE: "head_too_large",
+    http.HTTPStatus.SERVICE_UNAVAILABLE: "too_many_connections",
+}
 _REFUSALS = {
     status: _plain_response(status)
     for status in (
@@ -100,7 +108,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         if len(self.connections) > self.limits.max_connections:
             if not self.waiting:
-                self.logger.warning("Refused a connection: %d open", len(self.connections) - 1)
                 self._refuse(http.HTTPStatus.SERVICE_UNAVAILABLE)
                 return
             longest_waiting = next(iter(self.waiting))
@@ -131,6 +138,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
                 return
             msg = "Invalid HTTP request received."
             self.logger.warning(msg)
+            HTTP_REFUSALS.labels("bad_request").inc()
             self.send_400_response(msg)
             return
         if self._in_head and not self._head_began_in_this_read:
@@ -199,6 +207,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: http.HTTPStatus) -> None:
         """Answer ``status`` to a request not yet handed to the app, and close."""
+        self._count_refusal(_REASONS[status])
         no_response_under_way = self.cycle is None or self.cycle.response_complete
         self._close(_REFUSALS[status] if no_response_under_way else b"")
 
@@ -215,14 +224,22 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             self.limits.header_timeout_seconds, self._on_head_timeout
         )
 
+    def _count_refusal(self, reason: str) -> None:
+        """One log line and one count per refusal: these never reach the request log."""
+        HTTP_REFUSALS.labels(reason).inc()
+        peer = self.client[0] if self.client else "?"
+        level = logging.INFO if reason.endswith("timeout") else logging.WARNING
+        self.logger.log(
+            level, "Refused a connection from %s: %s (%d open)", peer, reason, len(self.connections)
+        )
+
     def _on_head_timeout(self) -> None:
         self._head_timer = None
-        self.logger.info("Closed a connection: request head not received in time")
         self._refuse(http.HTTPStatus.REQUEST_TIMEOUT)
 
     def _on_body_timeout(self) -> None:
         self._body_timer = None
-        self.logger.info("Closed a connection: request body not received in time")
+        self._count_refusal("body_timeout")
         # The app may have answered without reading the body: then there is nothing to say.
         answered = self.cycle is None or self.cycle.response_started
         self._close(b"" if answered else _REFUSALS[http.HTTPStatus.REQUEST_TIMEOUT])

@@ -27,6 +27,13 @@ REQUEST_SECONDS = Histogram(
     ["route"],
     buckets=REQUEST_BUCKETS,
 )
+HTTP_REFUSALS = Counter(
+    "callrec_http_refusals",
+    "Connections the HTTP layer answered or closed before the app saw a request: "
+    "head_too_large (431), head_timeout and body_timeout (408), too_many_connections (503), "
+    "bad_request (400, an unparsable request).",
+    ["reason"],
+)
 GUARD_REFUSALS = Counter(
     "callrec_guard_refusals",
     "queryPage requests refused by the guard: deny_list and lockout (-2), rate_limit (-15).",
