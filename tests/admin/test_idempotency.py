@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from sqlalchemy import update
+import pytest
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Engine
 
+from callrec.operations.actor import CLI
+from callrec.operations.tokens import create_token, revoke_token
 from callrec.store import accounts
 from callrec.store.schema import idempotency_keys
+from callrec.store.secret_box import MASTER_KEY_VARIABLE, MasterKey, SecretBox, new_master_key_text
+from callrec.store.secret_rotation import rotate_secrets
 from tests.admin.conftest import PREFIX, Admin, TokenMaker, problem
 from tests.helpers import RunningServer
 
@@ -98,3 +104,50 @@ def test_concurrent_retries_run_the_request_once(
     assert set(statuses) <= {201, 409}, statuses
     assert 201 in statuses
     assert [w.name for w in accounts.list_workspaces(engine)] == ["acme"]
+
+
+def test_a_stored_answer_holding_a_new_secret_is_sealed_and_survives_secrets_rotate(
+    operator: Admin, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first_key = SecretBox(MasterKey.parse(new_master_key_text()))
+    monkeypatch.setenv(MASTER_KEY_VARIABLE, base64.b64encode(first_key.key.material).decode())
+    accounts.create_workspace(engine, "acme")
+    headers = {"Idempotency-Key": "key-sealed"}
+    created = operator.post("/workspaces/acme/keys", json={}, headers=headers).json()
+    with engine.connect() as conn:
+        stored = conn.execute(select(idempotency_keys.c.body)).scalar_one()
+    assert created["apiSecret"] not in stored  # no plaintext secret at rest
+    assert stored.startswith("v1:")
+
+    second_key = SecretBox(MasterKey.parse(new_master_key_text()))
+    rotate_secrets(engine, first_key, second_key)
+    monkeypatch.setenv(MASTER_KEY_VARIABLE, base64.b64encode(second_key.key.material).decode())
+    replayed = operator.post("/workspaces/acme/keys", json={}, headers=headers)
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert replayed.json() == created
+
+
+def test_revoking_a_token_forgets_its_stored_answers(
+    admin_as: Callable[[str | None], Admin], engine: Engine
+) -> None:
+    _, plain = create_token(engine, CLI, "provisioner", None, False)
+    admin_as(plain).post("/workspaces", json={"name": "acme"}, headers={"Idempotency-Key": "a"})
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(idempotency_keys)).scalar_one() == 1
+    revoke_token(engine, CLI, "provisioner")
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(idempotency_keys)).scalar_one() == 0
+
+
+def test_deleting_a_workspace_forgets_the_answers_kept_for_its_tokens(
+    admin_as: Callable[[str | None], Admin], operator: Admin, engine: Engine
+) -> None:
+    accounts.create_workspace(engine, "acme")
+    _, plain = create_token(engine, CLI, "portal", "acme", False)
+    created = admin_as(plain).post(
+        "/workspaces/acme/keys", json={}, headers={"Idempotency-Key": "k"}
+    )
+    assert created.status_code == 201, created.text
+    assert operator.delete("/workspaces/acme").status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(idempotency_keys)).scalar_one() == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 
 from callrec.operations.actor import Actor
@@ -17,6 +17,7 @@ from callrec.store.schema import (
     api_keys,
     call_counts,
     call_rollups,
+    idempotency_keys,
     numbers,
     push_batches,
     push_outbox,
@@ -103,6 +104,10 @@ def delete_workspace(
             raise Conflict(
                 f"workspace {name!r} holds call records: delete it with purge to remove them too"
             )
+        workspace_tokens = select(admin_tokens.c.id).where(admin_tokens.c.workspace_id == ws.id)
+        conn.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.token_id.in_(workspace_tokens))
+        )
         for table in (push_outbox, push_batches, push_targets, rate_deck, call_counts,
                       call_rollups, numbers, api_keys, admin_tokens):  # fmt: skip
             conn.execute(delete(table).where(table.c.workspace_id == ws.id))

@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from callrec.store.accounts import iso_instant
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
-from callrec.store.schema import admin_tokens, workspaces
+from callrec.store.schema import admin_tokens, idempotency_keys, workspaces
 from callrec.wire.times import now_micros
 
 TOKEN_PREFIX = "cra_"  # recognisable in logs and by secret scanners
@@ -104,6 +104,7 @@ def token_row(conn: Connection, name: str) -> AdminToken:
 
 
 def revoke_token(conn: Connection, name: str) -> AdminToken:
+    """Revoke a token; the answers kept under its Idempotency-Keys go (no one can replay them)."""
     token = token_row(conn, name)
     if token.revoked_us is None:
         conn.execute(
@@ -111,6 +112,7 @@ def revoke_token(conn: Connection, name: str) -> AdminToken:
             .where(admin_tokens.c.id == token.id)
             .values(revoked_us=now_micros())
         )
+    conn.execute(delete(idempotency_keys).where(idempotency_keys.c.token_id == token.id))
     return token_row(conn, name)
 
 

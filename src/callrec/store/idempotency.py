@@ -1,7 +1,8 @@
 """Answers to POSTs kept under their Idempotency-Key for 24 hours, per admin token.
 
 The first request claims the key before it runs, so a retry sent while it is still under way
-is told so instead of running twice; its answer is stored when it is done.
+is told so instead of running twice; its answer is stored when it is done, sealed like the
+API secrets (callrec.store.secret_box): a key's creation answer holds its plain secret.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from callrec.store.dialect import write_transaction
 from callrec.store.schema import idempotency_keys
+from callrec.store.secret_box import box_from_env, idempotency_context
 
 KEEP_SECONDS = 24 * 3600
 MAX_KEY_LENGTH = 200  # idempotency_keys.key
@@ -44,7 +46,10 @@ def claim(
             )
             row = conn.execute(select(k.request_sha256, k.status, k.body).where(mine)).first()
             if row is not None:
-                return Claimed(row.request_sha256, row.status, row.body)
+                body = None
+                if row.body is not None:
+                    body = box_from_env().reveal(row.body, idempotency_context(token_id, key))
+                return Claimed(row.request_sha256, row.status, body)
             conn.execute(
                 insert(idempotency_keys).values(
                     token_id=token_id, key=key, request_sha256=request_sha256, created_us=now_us
@@ -60,7 +65,9 @@ def store_answer(engine: Engine, token_id: int, key: str, status: int, body: str
         conn.execute(
             update(idempotency_keys)
             .where(k.token_id == token_id, k.key == key)
-            .values(status=status, body=body)
+            .values(
+                status=status, body=box_from_env().seal(body, idempotency_context(token_id, key))
+            )
         )
 
 

@@ -165,3 +165,7 @@ def api_key_context(api_key: str) -> str:
 
 def push_target_context(workspace_id: int) -> str:
     return f"push_targets:{workspace_id}"
+
+
+def idempotency_context(token_id: int, key: str) -> str:
+    return f"idempotency_keys:{token_id}:{key}"

@@ -1,6 +1,7 @@
 """Which keys the stored secrets are sealed under, the start-up check, and re-sealing them all.
 
-``rotate_secrets`` re-seals every API and push secret under a new box in one transaction:
+``rotate_secrets`` re-seals every API and push secret (and the admin API's stored
+idempotent answers, which may hold a new key's secret) under a new box in one transaction:
 values sealed under the old key, under the new key already (a rotation run twice) and plain
 ones are all accepted; anything else aborts the transaction and changes nothing.
 """
@@ -14,12 +15,13 @@ from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from callrec.store.dialect import write_transaction
-from callrec.store.schema import api_keys, push_targets
+from callrec.store.schema import api_keys, idempotency_keys, push_targets
 from callrec.store.secret_box import (
     MASTER_KEY_VARIABLE,
     MasterKeyError,
     SecretBox,
     api_key_context,
+    idempotency_context,
     push_target_context,
     sealed_key_id,
 )
@@ -52,6 +54,8 @@ def _stored(conn: Connection) -> list[_StoredSecret]:
     targets = conn.execute(
         select(t.workspace_id, t.secret).where(t.secret.is_not(None), t.secret != "")
     ).all()
+    i = idempotency_keys.c
+    answers = conn.execute(select(i.token_id, i.key, i.body).where(i.body.is_not(None))).all()
     return (
         [
             _StoredSecret(api_keys, k.api_key == key, api_key_context(key), secret)
@@ -66,6 +70,16 @@ def _stored(conn: Connection) -> list[_StoredSecret]:
         + [
             _StoredSecret(push_targets, t.workspace_id == ws, push_target_context(ws), secret)
             for ws, secret in targets
+        ]
+        + [
+            _StoredSecret(
+                idempotency_keys,
+                (i.token_id == token_id) & (i.key == key),
+                idempotency_context(token_id, key),
+                body,
+                "body",
+            )
+            for token_id, key, body in answers
         ]
     )
 
