@@ -456,6 +456,14 @@ class PushVariables:
         DECIMAL,
         minimum=Decimal("0.001"),
     )
+    metrics_listen: tuple[str, int] | None = setting(
+        "CALLREC_PUSH_METRICS_LISTEN",
+        None,
+        "`callrec push worker`: serve its Prometheus metrics (deliveries, queue) at /metrics "
+        "on this host:port (e.g. 127.0.0.1:9109); unset: none.",
+        LISTEN,
+        flag=None,  # the worker's, not serve's: serve's metrics are CALLREC_METRICS_*
+    )
     batch_size: int = setting(
         "CALLREC_PUSH_BATCH_SIZE", 100, "Most records in one push.", WHOLE, minimum=1, maximum=100
     )

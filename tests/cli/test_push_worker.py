@@ -4,13 +4,17 @@ killed mid-delivery loses nothing."""
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
+import time
 from datetime import UTC, datetime, timedelta
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from callrec.store import accounts
 from callrec.store.push_targets import set_push_target
+from tests.api.metrics_support import Samples, scrape, value
 from tests.cli.support import CALLREC, cli_env, free_port, serving
 from tests.helpers import make_record
 from tests.push.receiver import HANG, running_receiver
@@ -95,3 +99,49 @@ def test_serve_runs_a_worker_that_pushes_records_stored_while_it_runs(
     [push] = receiver.accepted()
     assert push.signature_valid is True
     assert push.records[0]["startTime"] == "2024-01-01 14:30:00"
+
+
+def test_a_worker_with_a_metrics_listener_counts_its_deliveries(
+    database_url: str, migrated: Engine
+) -> None:
+    ws = accounts.create_workspace(migrated, "acme")
+    calls = _calls("m", 3)
+    port = free_port()
+    with running_receiver(SECRET) as receiver:
+        set_push_target(migrated, "acme", receiver.url, SECRET)
+        store(migrated, ws.id, calls)
+        worker = _worker(database_url, {**FAST, "CALLREC_PUSH_METRICS_LISTEN": f"127.0.0.1:{port}"})
+        try:
+            receiver.wait_until_accepted(c.callid for c in calls)
+            samples = _scrape_when_up(f"http://127.0.0.1:{port}")
+            assert value(samples, "callrec_push_deliveries_total", outcome="delivered") >= 1
+            assert value(samples, "callrec_push_queued_records") == 0
+            worker.send_signal(signal.SIGTERM)
+            _, stderr = worker.communicate(timeout=30)
+            assert worker.returncode == 0, stderr
+        finally:
+            worker.kill()
+            worker.communicate()
+
+
+def _scrape_when_up(base_url: str) -> Samples:
+    for _ in range(100):
+        try:
+            return scrape(base_url)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"nothing answered at {base_url}/metrics")
+
+
+def test_a_worker_whose_metrics_port_is_taken_says_so_in_one_line(
+    database_url: str, migrated: Engine
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        worker = _worker(database_url, {**FAST, "CALLREC_PUSH_METRICS_LISTEN": f"127.0.0.1:{port}"})
+        _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode != 0
+    assert f"cannot listen for metrics on 127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr

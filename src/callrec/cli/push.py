@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from callrec.cli.common import database, err, fail, out, print_json
+from callrec.observability.exposition import scrape_registry, start_listener
 from callrec.push.settings import PushSettings
 from callrec.push.targets import configure_push_target
 from callrec.push.worker import PushWorker
@@ -168,9 +172,26 @@ async def _run_worker_until_signalled(settings: PushSettings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    with database() as target:
+    with database() as target, _metrics_listener(target, settings):
         check_master_key(target, box_from_env())
         await PushWorker(target, settings).run(stop)
+
+
+@contextmanager
+def _metrics_listener(target: Engine, settings: PushSettings) -> Iterator[None]:
+    """CALLREC_PUSH_METRICS_LISTEN: this worker's deliveries and the queue, for Prometheus."""
+    if settings.metrics_listen is None:
+        yield
+        return
+    host, port = settings.metrics_listen
+    try:
+        stop = start_listener(host, port, scrape_registry(target))
+    except OSError as exc:
+        fail(f"cannot listen for metrics on {host}:{port}: {exc.strerror or exc}")
+    try:
+        yield
+    finally:
+        stop()
 
 
 @app.command("worker")

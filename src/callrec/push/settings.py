@@ -43,6 +43,8 @@ class PushSettings:
     batch_size: int = _DEFAULTS.batch_size
     # Workspaces delivered to at the same time by one worker.
     concurrency: int = _DEFAULTS.concurrency
+    # Where `callrec push worker` serves its metrics (the server's are CALLREC_METRICS_*).
+    metrics_listen: tuple[str, int] | None = _DEFAULTS.metrics_listen
 
     @property
     def attempts(self) -> int:
@@ -75,4 +77,5 @@ class PushSettings:
             poll_us=_micros(given.poll_seconds),
             batch_size=given.batch_size,
             concurrency=given.concurrency,
+            metrics_listen=given.metrics_listen,
         )
