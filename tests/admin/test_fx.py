@@ -20,25 +20,20 @@ def stored(engine: Engine) -> list[tuple[str, int, Decimal]]:
 
 
 def test_set_then_list_keeps_every_digit(operator: Admin, engine: Engine) -> None:
-    made = operator.post("/exchange-rates", json={"currency": "eur", "rate": "1.08321234567891",
-                                                  "effectiveFrom": "2024-01-01"})  # fmt: skip
+    eur = {"currency": "eur", "rate": "1.08321234567891", "effectiveFrom": "2024-01-01"}
+    made = operator.post("/exchange-rates", json=eur)
     assert made.status_code == 200, made.text
-    assert made.json() == {"currency": "EUR", "rate": "1.08321234567891",
-                           "effectiveFrom": "2024-01-01T00:00:00Z"}  # fmt: skip
-    operator.post("/exchange-rates", json={"currency": "INR", "rate": "0.012",
-                                           "effectiveFrom": "2024-02-01T05:30:00+05:30"})  # fmt: skip
-    listed = operator.get("/exchange-rates").json()
-    assert listed == {
-        "items": [
-            {
-                "currency": "EUR",
-                "rate": "1.08321234567891",
-                "effectiveFrom": "2024-01-01T00:00:00Z",
-            },
-            {"currency": "INR", "rate": "0.012", "effectiveFrom": "2024-02-01T00:00:00Z"},
-        ],
-        "nextCursor": None,
+    eur_shown = {
+        "currency": "EUR",
+        "rate": "1.08321234567891",
+        "effectiveFrom": "2024-01-01T00:00:00Z",
     }
+    assert made.json() == eur_shown
+    inr = {"currency": "INR", "rate": "0.012", "effectiveFrom": "2024-02-01T05:30:00+05:30"}
+    operator.post("/exchange-rates", json=inr)
+    listed = operator.get("/exchange-rates").json()
+    inr_shown = {"currency": "INR", "rate": "0.012", "effectiveFrom": "2024-02-01T00:00:00Z"}
+    assert listed == {"items": [eur_shown, inr_shown], "nextCursor": None}
     assert stored(engine)[0][2] == Decimal("1.08321234567891")
 
 
