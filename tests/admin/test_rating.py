@@ -102,9 +102,7 @@ def test_upload_then_versions_rows_and_the_rate_a_call_would_get(operator: Admin
 
 def test_a_bad_deck_is_refused_whole_naming_every_bad_line(operator: Admin, engine: Engine) -> None:
     bad_lines = (
-        "44,abc,60+60,out,2024-01-01\n"
-        "1,0.01,60,sideways,2024-01-01\n"
-        "91,0.05,60+60,out,2024-01-01\n"
+        "44,abc,60+60,out,2024-01-01\n1,0.01,60,sideways,2024-01-01\n91,0.05,60+60,out,2024-01-01\n"
     )
     bad = problem(upload(operator, DECK + bad_lines), 422, "body")
     assert bad["detail"] == "rate deck not imported: 3 bad line(s); nothing was stored"
