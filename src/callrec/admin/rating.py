@@ -23,12 +23,14 @@ from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, page
 from callrec.admin.problems import Problem
 from callrec.admin.responses import problems
 from callrec.operations import rating
-from callrec.operations.rating import MAX_DECK_BYTES, rate_row_to_dict
+from callrec.operations.rating import rate_row_to_dict
 from callrec.rating.deck import RateRow
 from callrec.store.accounts import iso_instant
 
 router = APIRouter(tags=["admin: rate decks"])
 CSV_MEDIA_TYPE = "text/csv"
+# The whole deck is parsed in memory before anything is stored; the CLI reads any size.
+MAX_DECK_BYTES = 16 * 1024 * 1024
 LARGER_BODIES: list[LargerBody] = [
     ("POST", re.compile(r"/workspaces/[^/]+/rates$"), MAX_DECK_BYTES)
 ]

@@ -34,7 +34,6 @@ from callrec.wire.money import plain
 from callrec.wire.times import TimeFormatError, now_micros, parse_date_or_instant, parse_iso_instant
 
 UNRATED_PREFIX_DIGITS = 3  # after the country code: enough to tell a missing deck row apart
-MAX_DECK_BYTES = 16 * 1024 * 1024  # the admin API's limit; the CLI reads any size
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,9 +92,8 @@ def rate_row_to_dict(row: RateRow) -> dict[str, str]:
 
 
 def _visible(conn: Connection, actor: Actor, workspace: str) -> Workspace:
-    ws = workspace_row(conn, workspace) if workspace else None
-    actor.check_sees(ws.id if ws else None, f"no workspace named {workspace!r}")
-    assert ws is not None
+    ws = workspace_row(conn, workspace)
+    actor.check_sees(ws.id, f"no workspace named {workspace!r}")
     return ws
 
 
