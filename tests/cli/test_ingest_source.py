@@ -1,4 +1,4 @@
-"""``callrec ingest-source``: create (secret shown once), list, disable, enable."""
+"""``callrec ingest-source``: create (secret shown once), list, disable, enable, rotate, delete."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from callrec.cli.main import app
+from callrec.operations.actor import CLI
+from callrec.operations.audit import list_audit
 from callrec.store import ingest_sources
 from callrec.store.errors import AlreadyExists, InvalidValue
+from tests.cli.conftest import Cli, sqlite_only
+from tests.cli.support import assert_one_line_error
 
 
 @pytest.fixture
@@ -72,3 +76,54 @@ def test_unknown_duplicate_and_unusable_names_are_errors(run: Any, engine: Engin
     assert isinstance(run("ingest-source", "create", "fs1").exception, AlreadyExists)
     assert isinstance(run("ingest-source", "create", "fs:1").exception, InvalidValue)
     assert "no ingest source named 'nope'" in str(run("ingest-source", "disable", "nope").exception)
+
+
+def test_rotate_prints_a_new_secret_and_the_old_one_stops_working(cli: Cli, engine: Engine) -> None:
+    first = cli("ingest-source", "create", "fs1", "--json").json()["token"]
+    rotated = cli("ingest-source", "rotate", "fs1", "--json").json()
+    assert set(rotated) == {"name", "username", "password", "token"}
+    assert rotated["password"] == rotated["token"] != first
+    with engine.connect() as conn:
+        assert ingest_sources.source_for_token(conn, first) is None
+        assert ingest_sources.source_for_password(conn, "fs1", first) is None
+        assert ingest_sources.source_for_token(conn, rotated["token"]) is not None
+    said = cli("ingest-source", "rotate", "fs1").ok().stdout
+    assert said.startswith("ingest source: fs1\n")
+    assert "The password is not stored and cannot be shown again." in said
+    assert '<param name="cred" value="fs1:' in said
+
+
+def test_delete_says_so_and_the_source_is_gone(cli: Cli, engine: Engine) -> None:
+    token = cli("ingest-source", "create", "fs1", "--json").json()["token"]
+    assert cli("ingest-source", "delete", "fs1").ok().stdout == "ingest source fs1 deleted\n"
+    assert ingest_sources.list_sources(engine) == []
+    with engine.connect() as conn:
+        assert ingest_sources.source_for_token(conn, token) is None
+
+
+@sqlite_only
+def test_unknown_names_are_refused_with_one_line(cli: Cli, migrated: Engine) -> None:
+    for command in ("rotate", "delete", "enable", "disable"):
+        assert_one_line_error(cli("ingest-source", command, "nope"),
+                              "no ingest source named 'nope'")  # fmt: skip
+    cli("ingest-source", "create", "fs1").ok()
+    assert_one_line_error(cli("ingest-source", "create", "fs1"), "already exists")
+    assert_one_line_error(cli("ingest-source", "create", "fs:1"), "NAME 'fs:1'")
+
+
+@sqlite_only
+def test_cli_changes_land_in_the_audit_log_without_secrets(cli: Cli, engine: Engine) -> None:
+    secret = cli("ingest-source", "create", "fs1", "--json").json()["token"]
+    cli("ingest-source", "disable", "fs1").ok()
+    rotated = cli("ingest-source", "rotate", "fs1", "--json").json()["token"]
+    cli("ingest-source", "delete", "fs1").ok()
+    entries = list_audit(engine, CLI)
+    assert [(e.actor, e.action, e.object_id) for e in reversed(entries)] == [
+        ("cli", "ingest_source.create", "fs1"),
+        ("cli", "ingest_source.disable", "fs1"),
+        ("cli", "ingest_source.rotate", "fs1"),
+        ("cli", "ingest_source.delete", "fs1"),
+    ]
+    text = json.dumps([(e.before, e.after) for e in entries])
+    assert secret not in text
+    assert rotated not in text

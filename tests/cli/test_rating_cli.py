@@ -9,9 +9,12 @@ from sqlalchemy.engine import Engine
 
 from callrec.ingest.pipeline import Pipeline
 from callrec.model import RawCdr
+from callrec.operations.actor import CLI
+from callrec.operations.audit import list_audit
 from callrec.store.schema import call_records
 from callrec.wire.times import parse_iso_instant
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, sqlite_only
+from tests.cli.support import assert_one_line_error
 
 OWN = "915027021995"
 
@@ -141,3 +144,52 @@ def test_purge_says_what_it_removed(cli: Cli, migrated: Engine) -> None:
     bad = cli("purge", "--before", "yesterday", "--yes")
     assert bad.returncode != 0
     assert bad.stderr.startswith("error: --before:")
+
+
+@sqlite_only
+def test_a_deck_that_is_not_utf8_names_its_line(cli: Cli, migrated: Engine, tmp_path: Path) -> None:
+    """It was an internal error (the decode raised past the line-by-line report)."""
+    cli("workspace", "create", "acme").ok()
+    deck = tmp_path / "deck.csv"
+    deck.write_bytes(b"91,0.0128,60+60,out,2024-01-01\n44,\xff0.01,60+60,out,2024-01-01\n")
+    result = cli("rates", "import", str(deck), "--workspace", "acme")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        "line 2: is not UTF-8 text (byte 35 of the file)",
+        "error: rate deck not imported: 1 bad line(s); nothing was stored",
+    ]
+
+
+@sqlite_only
+def test_fx_set_refusals_name_the_argument_in_one_line(cli: Cli, migrated: Engine) -> None:
+    for args, said in [
+        (("EURO", "1.08"), "CURRENCY 'EURO' is not a three-letter ISO 4217 code"),
+        (("USD", "1"), "CURRENCY USD is the settle currency"),
+        (("EUR", "1,08"), "rate: '1,08' is not a decimal number"),
+        (("EUR", "0"), "rate: must be greater than 0"),
+    ]:
+        assert_one_line_error(cli("fx", "set", *args, "--from", "2024-01-01"), said)
+    assert_one_line_error(cli("fx", "set", "EUR", "1.08", "--from", "soon"), "--from: expected")
+    assert cli("fx", "list", "--json").json() == []
+
+
+@sqlite_only
+def test_cli_deck_fx_and_rerate_changes_are_audited(
+    cli: Cli, migrated: Engine, tmp_path: Path
+) -> None:
+    cli("workspace", "create", "acme").ok()
+    deck = tmp_path / "deck.csv"
+    deck.write_text("91,0.0128,60+60,out,2024-01-01\n")
+    cli("rates", "import", str(deck), "--workspace", "acme").ok()
+    cli("fx", "set", "EUR", "1.0832", "--from", "2024-01-01").ok()
+    window = ("--from", "2024-03-01T00:00:00Z", "--to", "2024-04-01T00:00:00Z")
+    cli("rerate", "--workspace", "acme", *window).ok()
+    assert_one_line_error(cli("rerate", "--workspace", "acme", "--from", window[3],
+                              "--to", window[1]), "--to must be later than from")  # fmt: skip
+    entries = list_audit(migrated, CLI)
+    assert [(e.actor, e.action, e.object_id) for e in reversed(entries)][1:] == [
+        ("cli", "rates.import", "acme"),
+        ("cli", "fx.set", "EUR@2024-01-01T00:00:00Z"),
+        ("cli", "records.rerate", "acme"),
+    ]
+    assert entries[2].after["rows"] == 1
