@@ -36,7 +36,7 @@ class QuarantinePage:
 
 @dataclass(frozen=True, slots=True)
 class ReprocessReport:
-    routed: int  # stored now, or found stored already
+    routed: int  # stored now, or already stored
     stored: int
     duplicates: int
     remaining: int  # still unrouted
@@ -81,15 +81,15 @@ def _check_operator_reads(actor: Actor) -> None:
 def list_quarantine(
     engine: Engine,
     actor: Actor,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     after: tuple[int, str] | None = None,
     limit: int | None = None,
 ) -> QuarantinePage:
     """Oldest call first; ``after`` is the (start_us, callid) of the previous page's last."""
     _check_operator_reads(actor)
     with engine.connect() as conn:
-        total = quarantine.count_unrouted(conn, found)
-        return QuarantinePage(total, quarantine.find_unrouted(conn, found, after, limit))
+        total = quarantine.count_unrouted(conn, which)
+        return QuarantinePage(total, quarantine.find_unrouted(conn, which, after, limit))
 
 
 def reprocess(engine: Engine, actor: Actor, pipeline: Pipeline | None = None) -> ReprocessReport:
@@ -135,17 +135,17 @@ def discard(
     engine: Engine,
     actor: Actor,
     callids: Sequence[str] | None = None,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     reason: str = "",
 ) -> DiscardReport:
-    """Remove quarantined CDRs for good: these ``callids``, or every one ``found`` matches.
+    """Remove quarantined CDRs for good: these ``callids``, or every one ``which`` matches.
 
     Each CDR removed gets an audit entry (``cdr.discard``) holding it whole and the reason,
     in the transaction that removes it; a filter's CDRs go in chunks of ``DISCARD_CHUNK``.
     """
     actor.check_operator("discard quarantined CDRs")
     why = check_reason(reason)
-    if (callids is None) == (found is None or found.is_empty):
+    if (callids is None) == (which is None or which.is_empty):
         raise InvalidValue("give callids or a filter (caller, called, startedBefore)", "callids")
     if callids is not None:
         wanted = sorted(set(callids))
@@ -159,7 +159,7 @@ def discard(
     discarded = 0
     while True:
         with write_transaction(engine) as conn:
-            taken = quarantine.take_unrouted(conn, found=found, limit=DISCARD_CHUNK)
+            taken = quarantine.take_unrouted(conn, which=which, limit=DISCARD_CHUNK)
             _audit_discards(conn, actor, taken, why)
         discarded += len(taken)
         if len(taken) < DISCARD_CHUNK:
