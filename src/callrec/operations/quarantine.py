@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.operations.actor import Actor
 from callrec.operations.audit import record
+from callrec.operations.purge import parse_before
 from callrec.store import quarantine
 from callrec.store.accounts import iso_instant
 from callrec.store.dialect import write_transaction
@@ -24,6 +25,8 @@ from callrec.store.quarantine import QuarantinedCdr, QuarantineFilter
 
 MAX_REASON = 500
 MAX_DISCARD_CALLIDS = 1000
+MAX_PARTY = 64  # as the quarantine stores a caller or a called number
+MAX_CALLID = 128
 # CDRs removed per transaction (and audited in it) when discarding by filter.
 DISCARD_CHUNK = 500
 
@@ -71,6 +74,24 @@ def quarantined_to_dict(kept: QuarantinedCdr) -> dict[str, Any]:
         "reason": kept.reason,
         "received": _when(kept.received_us),
     }
+
+
+def _checked_text(value: str, field: str, longest: int) -> str:
+    if not value or len(value) > longest or not value.isprintable():
+        raise InvalidValue(f"must be 1 to {longest} printable characters", field)
+    return value
+
+
+def make_filter(
+    caller: str | None = None, called: str | None = None, started_before: str | None = None
+) -> QuarantineFilter:
+    """A filter from what a face was given: exact caller and called numbers, and a date or
+    an instant the calls started before."""
+    return QuarantineFilter(
+        None if caller is None else _checked_text(caller, "caller", MAX_PARTY),
+        None if called is None else _checked_text(called, "called", MAX_PARTY),
+        None if started_before is None else parse_before(started_before, "startedBefore"),
+    )
 
 
 def _check_operator_reads(actor: Actor) -> None:
@@ -148,7 +169,7 @@ def discard(
     if (callids is None) == (which is None or which.is_empty):
         raise InvalidValue("give callids or a filter (caller, called, startedBefore)", "callids")
     if callids is not None:
-        wanted = sorted(set(callids))
+        wanted = sorted({_checked_text(callid, "callids", MAX_CALLID) for callid in callids})
         if not wanted or len(wanted) > MAX_DISCARD_CALLIDS:
             raise InvalidValue(f"must hold 1 to {MAX_DISCARD_CALLIDS} callids", "callids")
         with write_transaction(engine) as conn:
