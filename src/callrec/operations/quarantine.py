@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.operations.actor import Actor
@@ -187,7 +187,9 @@ def discard(
             return DiscardReport(discarded, [])
 
 
-def _audit_discards(conn: Any, actor: Actor, taken: list[QuarantinedCdr], reason: str) -> None:
+def _audit_discards(
+    conn: Connection, actor: Actor, taken: list[QuarantinedCdr], reason: str
+) -> None:
     for kept in taken:
         record(conn, actor, "cdr.discard", "cdr", kept.cdr.callid, None,
                quarantined_to_dict(kept), {"discarded": True, "reason": reason})  # fmt: skip
