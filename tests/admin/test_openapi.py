@@ -31,6 +31,13 @@ FIXED_PATHS = {
     "/ingest-sources": {"get", "post"},
     "/ingest-sources/{name}": {"get", "patch", "delete"},
     "/ingest-sources/{name}/rotate": {"post"},
+    "/workspaces/{name}/push-target": {"get", "put", "patch"},
+    "/workspaces/{name}/push-target/parked": {"get"},
+    "/workspaces/{name}/push-target/parked/retry": {"post"},
+    "/quarantine": {"get"},
+    "/quarantine/reprocess": {"post"},
+    "/quarantine/discard": {"post"},
+    "/workspaces/{name}/purge": {"post"},
 }
 # POSTs that take no body: the path says it all.
 BODILESS = {"/ingest-sources/{name}/rotate"}
@@ -60,7 +67,7 @@ def test_every_admin_route_is_described_with_bearer_auth_and_problem_answers(
             for code in ("401", "422", "429"):
                 content = answers[code]["content"]
                 assert set(content) == {"application/problem+json"}, (where, code)
-            if method in ("post", "patch") and path not in BODILESS:
+            if method in ("post", "put", "patch") and path not in BODILESS:
                 assert "requestBody" in operation, where
     for reference in _references(document):
         assert isinstance(_resolve(document, reference), dict), reference

@@ -19,6 +19,9 @@ from callrec.admin import (
     keys,
     numbers,
     problems,
+    purge,
+    push,
+    quarantine,
     rating,
     records,
     workspaces,
@@ -46,6 +49,9 @@ def create_admin_app() -> FastAPI:
     app.include_router(rating.router)
     app.include_router(fx.router)
     app.include_router(ingest_sources.router)
+    app.include_router(push.router)
+    app.include_router(quarantine.router)
+    app.include_router(purge.router)
     return app
 
 

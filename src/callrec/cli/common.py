@@ -25,6 +25,11 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 FIELD_FLAGS = {
     "allowIps": "--allow-ip",
     "appId": "--app-id",
+    "before": "--before",
+    "called": "--called",
+    "caller": "--caller",
+    "callids": "--callid",
+    "clearSecret": "--no-secret",
     "currency": "--currency",
     "dueDate": "--due-date",
     "graceSeconds": "--grace",
@@ -32,9 +37,13 @@ FIELD_FLAGS = {
     "newName": "NEW_NAME",
     "number": "NUMBER",
     "prefix": "--prefix",
+    "reason": "--reason",
     "remark": "--remark",
+    "secret": "--secret",
+    "startedBefore": "--before",
     "timeZone": "--tz",
     "type": "--type",
+    "url": "URL",
 }
 
 
