@@ -3,19 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-full bench-wrk bench-switch clean fuzz fuzz-ci
+.PHONY: run test lint format bench bench-full bench-wrk bench-switch clean fuzz fuzz-ci constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs pin every dependency to constraints.txt: two runs of CI install the same versions.
+CONSTRAINTS := constraints.txt
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+## constraints: re-resolve pyproject.toml's ranges to today's newest versions into
+## constraints.txt (in a scratch venv); then run make test and commit both.
+CONSTRAINTS_VENV := .venv-constraints
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	$(PYTHON) -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CONSTRAINTS_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/!q;p' $(CONSTRAINTS) \
+		| sed "s/resolved pyproject.toml's ranges on [0-9-]*/resolved pyproject.toml's ranges on $$(date -u +%F)/"; \
+		$(CONSTRAINTS_VENV)/bin/python -m pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(CONSTRAINTS_VENV)
 
 ## run: install, migrate ./callrec.db, seed the demo if empty, serve on 127.0.0.1:8080
 ## (make run PORT=9000 HOST=0.0.0.0; or CALLREC_PORT / CALLREC_HOST in the environment)
@@ -85,4 +102,4 @@ fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=15
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CONSTRAINTS_VENV) .pytest_cache .ruff_cache
