@@ -42,12 +42,13 @@ run: $(VENV)/.installed
 	$(BIN)/callrec serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## test: install the dev dependencies, lint, run the whole test suite
-## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU)
+## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU;
+## worksteal: a process that runs out of tests takes queued ones from a busy one)
 TEST_WORKERS ?= 3
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
 	$(BIN)/ruff format --check src tests bench fuzz
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
