@@ -107,10 +107,11 @@ def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def recorded_postgres_migrations() -> Iterator[list[schema_templates.Statement]]:
+def recorded_postgres_migrations() -> str:
     """What every migration sends to PostgreSQL, recorded once per worker process."""
     with postgres_schema() as url:
-        yield schema_templates.record_migrations(url)
+        statements = schema_templates.record_migrations(url)
+    return schema_templates.as_script(statements, POSTGRES_ADMIN_DSN)
 
 
 @pytest.fixture
@@ -122,8 +123,8 @@ def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine
         result = make_engine(database_url)
     else:
         result = make_engine(database_url)
-        statements = request.getfixturevalue("recorded_postgres_migrations")
-        schema_templates.replay_migrations(result, statements)
+        script = request.getfixturevalue("recorded_postgres_migrations")
+        schema_templates.replay_migrations(result, script)
     yield result
     result.dispose()
 
