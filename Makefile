@@ -3,19 +3,36 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format bench bench-full bench-wrk bench-switch clean fuzz fuzz-ci
+.PHONY: run test lint format bench bench-full bench-wrk bench-switch clean fuzz fuzz-ci constraints
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs pin every dependency to constraints.txt: two runs of CI install the same versions.
+CONSTRAINTS := constraints.txt
+
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml $(CONSTRAINTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $@ $(VENV)/.installed
+
+## constraints: re-resolve pyproject.toml's ranges to today's newest versions into
+## constraints.txt (in a scratch venv); then run make test and commit both.
+CONSTRAINTS_VENV := .venv-constraints
+constraints:
+	rm -rf $(CONSTRAINTS_VENV)
+	$(PYTHON) -m venv $(CONSTRAINTS_VENV)
+	$(CONSTRAINTS_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CONSTRAINTS_VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/!q;p' $(CONSTRAINTS) \
+		| sed "s/resolved pyproject.toml's ranges on [0-9-]*/resolved pyproject.toml's ranges on $$(date -u +%F)/"; \
+		$(CONSTRAINTS_VENV)/bin/python -m pip freeze --exclude-editable; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(CONSTRAINTS_VENV)
 
 ## run: install, migrate ./callrec.db, seed the demo if empty, serve on 127.0.0.1:8080
 ## (make run PORT=9000 HOST=0.0.0.0; or CALLREC_PORT / CALLREC_HOST in the environment)
@@ -25,12 +42,13 @@ run: $(VENV)/.installed
 	$(BIN)/callrec serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 ## test: install the dev dependencies, lint, run the whole test suite
-## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU)
+## (TEST_WORKERS processes: most tests wait on servers and subprocesses, not the CPU;
+## worksteal: a process that runs out of tests takes queued ones from a busy one)
 TEST_WORKERS ?= 3
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
 	$(BIN)/ruff format --check src tests bench fuzz
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench fuzz
@@ -85,4 +103,4 @@ fuzz-ci:
 	$(MAKE) fuzz FUZZ_SECONDS=15
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CONSTRAINTS_VENV) .pytest_cache .ruff_cache

@@ -3,6 +3,8 @@
 Every test that takes ``engine`` (or anything built on it) runs once on SQLite and once on
 PostgreSQL. PostgreSQL tests use their own schema, dropped afterwards. Without PostgreSQL on
 127.0.0.1:5432 they are skipped locally with one line saying so, and fail under CI=true.
+``database_url`` is an empty database; ``engine``'s is migrated to head from a template made
+once per worker by the real migrations (tests/schema_templates.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,8 +22,8 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from callrec.settings import Settings
-from callrec.store import accounts, make_engine, upgrade
-from tests import helpers
+from callrec.store import accounts, make_engine
+from tests import helpers, schema_templates
 from tests.helpers import MISSING_PREREQUISITES, RunningServer, missing_prerequisite, run_server
 
 POSTGRES_ADMIN_DSN = os.environ.get(
@@ -77,6 +81,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     problem = _postgres_unavailable()
     if problem:
         missing_prerequisite(problem)
+    with postgres_schema() as url:
+        yield url
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A new, empty schema: the URL's search_path names it. Dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
@@ -88,10 +99,32 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file every migration ran into, once per worker process."""
+    directory = tmp_path_factory.mktemp("migrated-template")
+    return schema_templates.migrate_sqlite_template(directory / "callrec.db")
+
+
+@pytest.fixture(scope="session")
+def recorded_postgres_migrations() -> str:
+    """What every migration sends to PostgreSQL, recorded once per worker process."""
+    with postgres_schema() as url:
+        statements = schema_templates.record_migrations(url)
+    return schema_templates.as_script(statements, POSTGRES_ADMIN_DSN)
+
+
 @pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    result = make_engine(database_url)
-    upgrade(result)
+def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The test's own database, migrated to head (a copy of a once-migrated template)."""
+    if database_url.startswith("sqlite"):
+        template = request.getfixturevalue("migrated_sqlite_template")
+        schema_templates.copy_sqlite_template(template, database_url)
+        result = make_engine(database_url)
+    else:
+        result = make_engine(database_url)
+        script = request.getfixturevalue("recorded_postgres_migrations")
+        schema_templates.replay_migrations(result, script)
     yield result
     result.dispose()
 
