@@ -12,7 +12,17 @@ from typing import Any
 from fastapi import FastAPI
 
 from callrec import __version__
-from callrec.admin import audit, keys, numbers, problems, records, workspaces
+from callrec.admin import (
+    audit,
+    keys,
+    numbers,
+    problems,
+    purge,
+    push,
+    quarantine,
+    records,
+    workspaces,
+)
 from callrec.admin.body_limit import BodyLimit
 
 PREFIX = "/admin/v1"
@@ -33,6 +43,9 @@ def create_admin_app() -> FastAPI:
     app.include_router(numbers.router)
     app.include_router(audit.router)
     app.include_router(records.router)
+    app.include_router(push.router)
+    app.include_router(quarantine.router)
+    app.include_router(purge.router)
     return app
 
 
