@@ -14,12 +14,15 @@ from fastapi import FastAPI
 from callrec import __version__
 from callrec.admin import (
     audit,
+    fx,
+    ingest_sources,
     keys,
     numbers,
     problems,
     purge,
     push,
     quarantine,
+    rating,
     records,
     workspaces,
 )
@@ -37,7 +40,7 @@ def create_admin_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, larger=rating.LARGER_BODIES)
     app.include_router(workspaces.router)
     app.include_router(keys.router)
     app.include_router(numbers.router)
@@ -46,6 +49,9 @@ def create_admin_app() -> FastAPI:
     app.include_router(push.router)
     app.include_router(quarantine.router)
     app.include_router(purge.router)
+    app.include_router(rating.router)
+    app.include_router(fx.router)
+    app.include_router(ingest_sources.router)
     return app
 
 
