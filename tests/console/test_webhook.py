@@ -45,7 +45,9 @@ def test_no_webhook_yet_then_set_one_with_a_secret_never_shown(
         session.login(make_user("acme"))
         empty = session.page("/w/acme/webhook")
         assert empty.select_one("#no-webhook") is not None
-        bad = session.post("/w/acme/webhook", {"url": "ftp://nope", "secret": "s3cr3t-value-long-enough"})
+        bad = session.post(
+            "/w/acme/webhook", {"url": "ftp://nope", "secret": "s3cr3t-value-long-enough"}
+        )
         assert bad.status_code == 422
         assert soup(bad).select_one("#url-error") is not None
         assert "s3cr3t-value-long-enough" not in bad.text

@@ -15,8 +15,19 @@ MAX_FORM_BYTES = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The form's fields; a repeated field keeps its last value. 400/413/415 otherwise."""
+class Form(dict[str, str]):
+    """Each field's last value; ``every(name)`` for a field sent several times (checkboxes)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._pairs = pairs
+
+    def every(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+
+async def read_form(request: Request) -> Form:
+    """The form's fields. 400/413/415 for a body that is not a small UTF-8 form."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != FORM_TYPE:
         raise HTTPException(415, "the form must be sent as " + FORM_TYPE)
@@ -30,9 +41,7 @@ async def read_form(request: Request) -> dict[str, str]:
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, "the form is not valid UTF-8") from exc
-    fields: dict[str, str] = {}
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
             raise HTTPException(400, f"the form field {name!r} holds a NUL character")
-        fields[name] = value
-    return fields
+    return Form(pairs)
