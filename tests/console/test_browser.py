@@ -121,3 +121,20 @@ def test_a_parked_push_batch_is_retried_from_the_webhook_page(
         assert [b.batch_number for b in list_parked(browser_engine, "acme")] == [2]
         with running_worker(browser_engine, fast_settings()):
             receiver.wait_until_accepted([c.callid for c in calls[:2]])
+
+
+def test_keyboard_and_phone(page: Any, browser_user: UserMaker) -> None:
+    alice = browser_user("acme")
+    login(page, alice.name, alice.password)
+    page.goto(f"{CONSOLE}/w/acme/keys")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")  # a focus ring you can see
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, width  # nothing pushes the page sideways; wide tables scroll alone
+    snap(page, "keys-phone")
