@@ -9,6 +9,7 @@ from bs4 import BeautifulSoup
 
 from callrec.operations import users
 from callrec.operations.actor import CLI
+from callrec.store import accounts
 from tests.console.conftest import CONSOLE, PASSWORD, Login, Session, UserMaker, error_page, soup
 from tests.helpers import ManualClock, RunningServer
 
@@ -241,3 +242,35 @@ def test_bad_forms_are_answered_with_an_error_page(
 
 def test_password_of_the_seed_is_long_enough() -> None:
     assert len(PASSWORD) >= users.MIN_PASSWORD_LENGTH
+
+
+PAGES = ["/w/acme/numbers", "/w/acme/keys", "/w/acme/webhook", "/workspaces", "/quarantine",
+         "/rate-decks", "/audit", "/", "/switch?workspace=acme"]  # fmt: skip
+FORMS = ["/logout", "/w/acme/numbers/915027021995/remark", "/w/acme/keys",
+         "/w/acme/keys/acmeKey1/rotate", "/w/acme/keys/acmeKey1/enabled", "/w/acme/webhook",
+         "/w/acme/webhook/enabled", "/w/acme/webhook/retry", "/workspaces",
+         "/workspaces/acme/rename", "/workspaces/acme/enabled", "/quarantine/reprocess",
+         "/quarantine/discard", "/rate-decks/import", "/rate-decks/rerate"]  # fmt: skip
+
+
+def test_every_page_needs_a_session_and_every_form_its_token(
+    session_for: Sessions, make_user: UserMaker, seeded: object
+) -> None:
+    anonymous = session_for(None)
+    for path in PAGES:
+        answer = anonymous.get(path)
+        assert answer.status_code == 303, path
+        assert answer.headers["location"].startswith(f"{CONSOLE}/login"), path
+    for path in FORMS:
+        answer = anonymous.http.post(CONSOLE + path, data={"csrf": "x", "enabled": "0"})
+        assert (answer.status_code, answer.headers["location"]) == (303, f"{CONSOLE}/login"), path
+    operator = session_for(make_user(None))
+    for path in PAGES[:-2]:
+        assert operator.get(path).status_code == 200, path
+    for path in FORMS:
+        data = {"enabled": "0", "newName": "taken", "batch": "all", "reason": "r",
+                "callid": "q1", "workspace": "acme", "csv": "x"}  # fmt: skip
+        error_page(operator.http.post(CONSOLE + path, data=data), 403)
+        error_page(operator.http.post(CONSOLE + path, data={**data, "csrf": "wrong"}), 403)
+    assert accounts.get_workspace(seeded, "acme").enabled  # type: ignore[arg-type]
+    assert operator.get("/w/acme/numbers").status_code == 200  # not logged out either

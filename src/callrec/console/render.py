@@ -114,7 +114,10 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     user: ConsoleUser | None = getattr(request.state, "console_user", None)
+    own: Workspace | None = getattr(request.state, "workspace", None)
     workspace = page_workspace(request, user)
+    # The zone the page's times are in: its workspace's; an operator page's are UTC.
+    zone = context.pop("zone", None) or (own.time_zone if own else "UTC")
     current = _page_key(request)
     values = {
         "request": request,
@@ -123,7 +126,8 @@ def render(
         "page_key": current,
         "nav": nav(user, workspace, current),
         "csrf_token": user.csrf_token if user else "",
-        "when": local_time(workspace.time_zone if workspace else "UTC"),
+        "zone": zone,
+        "when": local_time(zone),
         "utc": local_time("UTC"),
         **context,
     }

@@ -48,7 +48,7 @@ async def _page(
     return render(request, "rate_decks.html", status_code=status, deck=ws, versions=versions,
                   shown=shown, rows=rows[:ROWS_SHOWN], more_rows=len(rows) > ROWS_SHOWN,
                   unrated=unrated[:50], message=message, errors=errors or {},
-                  bad_lines=bad_lines or [], form=form or {})  # fmt: skip
+                  bad_lines=bad_lines or [], form=form or {}, zone="UTC")  # fmt: skip
 
 
 @router.get("/rate-decks")
