@@ -3,6 +3,7 @@ delivered to a real receiver, scope isolation, read-only tokens and the audit tr
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -103,6 +104,10 @@ def test_bad_enable_and_retry_bodies_are_422(operator: Admin) -> None:
     problem(operator.post(retry, json={"batches": [1], "all": True}), 422, "batches")
     problem(operator.post(retry, json={"batches": []}), 422, "batches")
     problem(operator.post(retry, json={"batches": ["one"]}), 422, "batches[0]")
+    problem(operator.post(retry, json={"batches": [2**64]}), 422, "batches[0]")
+    problem(operator.post(retry, json={"batches": [0]}), 422, "batches[0]")
+    forged = base64.urlsafe_b64encode(json.dumps({"after": 10**30}).encode()).decode()
+    problem(operator.get(TARGET + "/parked", params={"cursor": forged}), 422, "cursor")
     missing = problem(operator.post(retry, json={"batches": [41]}), 404)
     assert "no parked batch 41" in missing["detail"]
     problem(operator.get(TARGET + "/parked", params={"cursor": "bm9wZQ"}), 422, "cursor")

@@ -3,6 +3,8 @@ reason kept in the audit trail; an operator's only."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 
 import pytest
@@ -93,6 +95,11 @@ def test_the_list_pages_oldest_first_with_the_reason_and_filters(operator: Admin
     problem(operator.get("/quarantine", params={"startedBefore": "last week"}), 422,
             "startedBefore")  # fmt: skip
     problem(operator.get("/quarantine", params={"cursor": "W10"}), 422, "cursor")
+    problem(operator.get("/quarantine", params={"caller": "33\u0000"}), 422, "caller")
+    for forged in ([10**30, "q1"], [1, 2], ["1", "q1"]):
+        raw = json.dumps({"after": forged}).encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        problem(operator.get("/quarantine", params={"cursor": cursor}), 422, "cursor")
 
 
 def test_discard_by_callid_keeps_each_cdr_and_the_reason_in_the_audit_log(
@@ -155,6 +162,10 @@ def test_discard_by_filter_takes_every_match(operator: Admin, engine: Engine) ->
         ({"callids": ["q1"], "filter": {"caller": "1"}, "reason": "why"}, "callids"),
         ({"callids": [f"q{i}" for i in range(1001)], "reason": "why"}, "callids"),
         ({"callids": ["x" * 129], "reason": "why"}, "callids"),
+        ({"callids": ["q1\u0000"], "reason": "why"}, "callids"),
+        ({"callids": [""], "reason": "why"}, "callids"),
+        ({"filter": {"caller": "33\u0000"}, "reason": "why"}, "filter.caller"),
+        ({"filter": {"called": ""}, "reason": "why"}, "filter.called"),
         ({"filter": {"startedBefore": "soon"}, "reason": "why"}, "filter.startedBefore"),
         ({"filter": {"caller": "1", "colour": "red"}, "reason": "why"}, "filter.colour"),
     ],

@@ -37,6 +37,11 @@ def decode_cursor(cursor: str | None, kind: type) -> Any:
     return after
 
 
+def is_stored_int(value: Any) -> bool:
+    """An integer a BIGINT column can hold: a forged cursor must not reach the database."""
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
 def page(items: Sequence[T], limit: int, position: Callable[[T], Any],
          render: Callable[[T], dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
     """``items`` holds up to ``limit + 1``: one more than shown says another page follows."""

@@ -3,7 +3,7 @@ batches. A workspace token manages its own; the secret is written, never read ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
@@ -12,7 +12,7 @@ from starlette.responses import Response
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.idempotency import IDEMPOTENCY_KEY, answer_once
 from callrec.admin.models import Answer, Body, Page
-from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, page
+from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, is_stored_int, page
 from callrec.admin.problems import Problem
 from callrec.admin.responses import problems
 from callrec.operations import push
@@ -22,6 +22,9 @@ from callrec.push.url_safety import MAX_URL_LENGTH
 
 router = APIRouter(tags=["admin: push targets"])
 PATH = "/workspaces/{name}/push-target"
+
+
+BatchNumber = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class PushTargetSet(Body):
@@ -40,7 +43,7 @@ class PushTargetUpdate(Body):
 
 
 class ParkedRetry(Body):
-    batches: list[int] | None = Field(
+    batches: list[BatchNumber] | None = Field(
         None, min_length=1, max_length=MAX_RETRY_BATCHES, description="Parked batch numbers."
     )
     all: bool = Field(False, description="Every parked batch of the workspace.")
@@ -143,10 +146,12 @@ async def list_parked(
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     state = service(request)
+    after = decode_cursor(cursor, int)
+    if after is not None and not is_stored_int(after):
+        raise Problem(422, "cursor is not one this API gave out", "cursor")
     found = await state.database.run(
-        push.list_parked, state.database.engine, who.actor, name, decode_cursor(cursor, int),
-        limit + 1,
-    )  # fmt: skip
+        push.list_parked, state.database.engine, who.actor, name, after, limit + 1
+    )
     return page(found, limit, lambda b: b.batch_number, push.parked_to_dict)
 
 

@@ -11,18 +11,15 @@ from starlette.responses import Response
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.idempotency import IDEMPOTENCY_KEY, answer_once
 from callrec.admin.models import Answer, Body
-from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, encode_cursor
+from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, encode_cursor, is_stored_int
 from callrec.admin.problems import Problem
 from callrec.admin.responses import problems
 from callrec.operations import quarantine
-from callrec.operations.purge import parse_before
-from callrec.operations.quarantine import MAX_DISCARD_CALLIDS, MAX_REASON
+from callrec.operations.quarantine import MAX_DISCARD_CALLIDS, MAX_PARTY, MAX_REASON
 from callrec.store.errors import InvalidValue
 from callrec.store.quarantine import QuarantineFilter
 
 router = APIRouter(tags=["admin: quarantine"])
-MAX_PARTY = 64  # as the quarantine stores a caller or called number
-MAX_CALLID = 128
 
 
 class QuarantinedCdr(Answer):
@@ -83,21 +80,21 @@ class Discarded(Answer):
     not_quarantined: list[str] = Field(description="callids given that are not quarantined.")
 
 
-def _filter(
-    caller: str | None, called: str | None, before: str | None, before_field: str
-) -> QuarantineFilter:
+def _discard_filter(given: DiscardFilter | None) -> QuarantineFilter | None:
+    """The filter of a discard; a fault is named as the body has it (``filter.caller``)."""
+    if given is None:
+        return None
     try:
-        before_us = None if before is None else parse_before(before)
+        return quarantine.make_filter(given.caller, given.called, given.started_before)
     except InvalidValue as exc:
-        raise InvalidValue(str(exc), before_field) from exc
-    return QuarantineFilter(caller, called, before_us)
+        raise InvalidValue(str(exc), f"filter.{exc.field}") from exc
 
 
 def _position(cursor: str | None) -> tuple[int, str] | None:
     after = decode_cursor(cursor, list)
     if after is None:
         return None
-    if len(after) != 2 or not isinstance(after[0], int) or not isinstance(after[1], str):
+    if len(after) != 2 or not is_stored_int(after[0]) or not isinstance(after[1], str):
         raise Problem(422, "cursor is not one this API gave out", "cursor")
     return after[0], after[1]
 
@@ -118,9 +115,9 @@ async def list_quarantine(
     cursor: str | None = CURSOR,
 ) -> dict[str, Any]:
     state = service(request)
-    found = _filter(caller_number, called, started_before, "startedBefore")
+    which = quarantine.make_filter(caller_number, called, started_before)
     result = await state.database.run(
-        quarantine.list_quarantine, state.database.engine, who.actor, found, _position(cursor),
+        quarantine.list_quarantine, state.database.engine, who.actor, which, _position(cursor),
         limit + 1,
     )  # fmt: skip
     shown = result.items[:limit]
@@ -170,20 +167,11 @@ async def discard(
     idempotency_key: str | None = IDEMPOTENCY_KEY,
 ) -> Response:
     state = service(request)
-    for callid in body.callids or ():
-        if not 0 < len(callid) <= MAX_CALLID:
-            raise InvalidValue(f"holds a callid that is empty or over {MAX_CALLID} characters",
-                               "callids")  # fmt: skip
-    given = body.filter
-    found = (
-        None
-        if given is None
-        else _filter(given.caller, given.called, given.started_before, "filter.startedBefore")
-    )
+    which = _discard_filter(body.filter)
 
     async def run() -> tuple[int, Any]:
         report = await state.database.run(
-            quarantine.discard, state.database.engine, who.actor, body.callids, found, body.reason
+            quarantine.discard, state.database.engine, who.actor, body.callids, which, body.reason
         )
         return 200, {"discarded": report.discarded, "notQuarantined": report.missing}
 

@@ -12,8 +12,6 @@ from rich.table import Table
 from callrec.cli.common import JSON_OPTION, database, out, print_json
 from callrec.operations import quarantine
 from callrec.operations.actor import CLI
-from callrec.operations.purge import parse_before
-from callrec.store.quarantine import QuarantineFilter
 from callrec.wire.times import datetime_from_micros
 
 app = typer.Typer(
@@ -28,11 +26,6 @@ BEFORE = typer.Option(
 )
 
 
-def _filter(caller: str | None, called: str | None, before: str | None) -> QuarantineFilter:
-    started_before_us = None if before is None else parse_before(before)
-    return QuarantineFilter(caller, called, started_before_us)
-
-
 def unrouted(
     limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many CDRs."),
     caller: str | None = CALLER,
@@ -43,7 +36,7 @@ def unrouted(
     """List quarantined CDRs: neither party is a number in any workspace's inventory."""
     with database() as target:
         found = quarantine.list_quarantine(
-            target, CLI, _filter(caller, called, before), limit=limit
+            target, CLI, quarantine.make_filter(caller, called, before), limit=limit
         )
     if as_json:
         print_json(
@@ -105,7 +98,7 @@ def discard(
 ) -> None:
     """Remove quarantined CDRs for good: by --callid, or every one --caller/--called/--before
     match. Each CDR is kept whole in the audit log (`callrec audit list`)."""
-    found = _filter(caller, called, before)
+    found = quarantine.make_filter(caller, called, before)
     with database() as target:
         report = quarantine.discard(
             target, CLI, callid or None, None if found.is_empty else found, reason

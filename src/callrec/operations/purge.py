@@ -39,12 +39,12 @@ def purge_to_dict(result: PurgeResult) -> dict[str, Any]:
     }
 
 
-def parse_before(before: str) -> int:
+def parse_before(before: str, field: str = "before") -> int:
     """An ISO 8601 instant with an offset, or a date (00:00 UTC), as microseconds."""
     try:
         return parse_date_or_instant(before)
     except TimeFormatError as exc:
-        raise InvalidValue(f"is not a date or an instant: {exc}", "before") from exc
+        raise InvalidValue(f"is not a date or an instant: {exc}", field) from exc
 
 
 def purge_records(

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from callrec.ingest.pipeline import IngestReport, Pipeline
 from callrec.operations.actor import Actor
 from callrec.operations.audit import record
+from callrec.operations.purge import parse_before
 from callrec.store import quarantine
 from callrec.store.accounts import iso_instant
 from callrec.store.dialect import write_transaction
@@ -24,6 +25,8 @@ from callrec.store.quarantine import QuarantinedCdr, QuarantineFilter
 
 MAX_REASON = 500
 MAX_DISCARD_CALLIDS = 1000
+MAX_PARTY = 64  # as the quarantine stores a caller or a called number
+MAX_CALLID = 128
 # CDRs removed per transaction (and audited in it) when discarding by filter.
 DISCARD_CHUNK = 500
 
@@ -36,7 +39,7 @@ class QuarantinePage:
 
 @dataclass(frozen=True, slots=True)
 class ReprocessReport:
-    routed: int  # stored now, or found stored already
+    routed: int  # stored now, or already stored
     stored: int
     duplicates: int
     remaining: int  # still unrouted
@@ -73,6 +76,24 @@ def quarantined_to_dict(kept: QuarantinedCdr) -> dict[str, Any]:
     }
 
 
+def _checked_text(value: str, field: str, longest: int) -> str:
+    if not value or len(value) > longest or not value.isprintable():
+        raise InvalidValue(f"must be 1 to {longest} printable characters", field)
+    return value
+
+
+def make_filter(
+    caller: str | None = None, called: str | None = None, started_before: str | None = None
+) -> QuarantineFilter:
+    """A filter from what a face was given: exact caller and called numbers, and a date or
+    an instant the calls started before."""
+    return QuarantineFilter(
+        None if caller is None else _checked_text(caller, "caller", MAX_PARTY),
+        None if called is None else _checked_text(called, "called", MAX_PARTY),
+        None if started_before is None else parse_before(started_before, "startedBefore"),
+    )
+
+
 def _check_operator_reads(actor: Actor) -> None:
     if not actor.is_operator:
         raise Forbidden("only an operator token may see the quarantine")
@@ -81,15 +102,15 @@ def _check_operator_reads(actor: Actor) -> None:
 def list_quarantine(
     engine: Engine,
     actor: Actor,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     after: tuple[int, str] | None = None,
     limit: int | None = None,
 ) -> QuarantinePage:
     """Oldest call first; ``after`` is the (start_us, callid) of the previous page's last."""
     _check_operator_reads(actor)
     with engine.connect() as conn:
-        total = quarantine.count_unrouted(conn, found)
-        return QuarantinePage(total, quarantine.find_unrouted(conn, found, after, limit))
+        total = quarantine.count_unrouted(conn, which)
+        return QuarantinePage(total, quarantine.find_unrouted(conn, which, after, limit))
 
 
 def reprocess(engine: Engine, actor: Actor, pipeline: Pipeline | None = None) -> ReprocessReport:
@@ -135,20 +156,20 @@ def discard(
     engine: Engine,
     actor: Actor,
     callids: Sequence[str] | None = None,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     reason: str = "",
 ) -> DiscardReport:
-    """Remove quarantined CDRs for good: these ``callids``, or every one ``found`` matches.
+    """Remove quarantined CDRs for good: these ``callids``, or every one ``which`` matches.
 
     Each CDR removed gets an audit entry (``cdr.discard``) holding it whole and the reason,
     in the transaction that removes it; a filter's CDRs go in chunks of ``DISCARD_CHUNK``.
     """
     actor.check_operator("discard quarantined CDRs")
     why = check_reason(reason)
-    if (callids is None) == (found is None or found.is_empty):
+    if (callids is None) == (which is None or which.is_empty):
         raise InvalidValue("give callids or a filter (caller, called, startedBefore)", "callids")
     if callids is not None:
-        wanted = sorted(set(callids))
+        wanted = sorted({_checked_text(callid, "callids", MAX_CALLID) for callid in callids})
         if not wanted or len(wanted) > MAX_DISCARD_CALLIDS:
             raise InvalidValue(f"must hold 1 to {MAX_DISCARD_CALLIDS} callids", "callids")
         with write_transaction(engine) as conn:
@@ -159,14 +180,16 @@ def discard(
     discarded = 0
     while True:
         with write_transaction(engine) as conn:
-            taken = quarantine.take_unrouted(conn, found=found, limit=DISCARD_CHUNK)
+            taken = quarantine.take_unrouted(conn, which=which, limit=DISCARD_CHUNK)
             _audit_discards(conn, actor, taken, why)
         discarded += len(taken)
         if len(taken) < DISCARD_CHUNK:
             return DiscardReport(discarded, [])
 
 
-def _audit_discards(conn: Any, actor: Actor, taken: list[QuarantinedCdr], reason: str) -> None:
+def _audit_discards(
+    conn: Connection, actor: Actor, taken: list[QuarantinedCdr], reason: str
+) -> None:
     for kept in taken:
         record(conn, actor, "cdr.discard", "cdr", kept.cdr.callid, None,
                quarantined_to_dict(kept), {"discarded": True, "reason": reason})  # fmt: skip

@@ -37,16 +37,16 @@ class QuarantinedCdr:
     received_us: int
 
 
-def _matching(found: QuarantineFilter | None) -> ColumnElement[bool]:
-    if found is None:
+def _where(which: QuarantineFilter | None) -> ColumnElement[bool]:
+    if which is None:
         return true()
     conditions: list[ColumnElement[bool]] = []
-    if found.caller is not None:
-        conditions.append(u.caller == found.caller)
-    if found.called is not None:
-        conditions.append(u.called == found.called)
-    if found.started_before_us is not None:
-        conditions.append(u.start_us < found.started_before_us)
+    if which.caller is not None:
+        conditions.append(u.caller == which.caller)
+    if which.called is not None:
+        conditions.append(u.called == which.called)
+    if which.started_before_us is not None:
+        conditions.append(u.start_us < which.started_before_us)
     return and_(true(), *conditions)
 
 
@@ -110,12 +110,12 @@ def list_unrouted(conn: Connection, limit: int | None = None) -> list[tuple[RawC
 
 def find_unrouted(
     conn: Connection,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     after: tuple[int, str] | None = None,
     limit: int | None = None,
 ) -> list[QuarantinedCdr]:
     """Oldest call first; ``after`` is the (start_us, callid) the previous page ended at."""
-    query: Select[Any] = select(unrouted_cdrs).where(_matching(found))
+    query: Select[Any] = select(unrouted_cdrs).where(_where(which))
     if after is not None:
         start_us, callid = after
         query = query.where(or_(u.start_us > start_us, and_(u.start_us == start_us,
@@ -129,15 +129,16 @@ def find_unrouted(
 def take_unrouted(
     conn: Connection,
     callids: Sequence[str] | None = None,
-    found: QuarantineFilter | None = None,
+    which: QuarantineFilter | None = None,
     limit: int = 500,
 ) -> list[QuarantinedCdr]:
     """Remove up to ``limit`` quarantined CDRs (these callids, or those matching) and return
     them as they were kept, in the caller's transaction."""
-    query = select(unrouted_cdrs).where(_matching(found))
+    query = select(unrouted_cdrs).where(_where(which))
     if callids is not None:
         query = query.where(u.callid.in_(list(callids)))
-    rows = conn.execute(query.order_by(u.start_us, u.callid).limit(limit)).all()
+    # In callid (primary key) order: the scan stops at ``limit`` matches, with no sort.
+    rows = conn.execute(query.order_by(u.callid).limit(limit)).all()
     release(conn, [row.callid for row in rows])
     return [QuarantinedCdr(_raw(r), r.reason, r.received_us) for r in rows]
 
@@ -161,7 +162,7 @@ def release(conn: Connection, callids: Sequence[str]) -> None:
         conn.execute(delete(unrouted_cdrs).where(u.callid.in_(callids[start : start + 500])))
 
 
-def count_unrouted(conn: Connection, found: QuarantineFilter | None = None) -> int:
+def count_unrouted(conn: Connection, which: QuarantineFilter | None = None) -> int:
     return conn.execute(
-        select(func.count()).select_from(unrouted_cdrs).where(_matching(found))
+        select(func.count()).select_from(unrouted_cdrs).where(_where(which))
     ).scalar_one()
