@@ -101,9 +101,11 @@ def test_the_password_is_asked_twice_on_the_terminal_without_echo(
     os.close(terminal)
     seen = bytearray()
     try:
-        _read_until(main, b"Password:", seen)
+        # Click prints "Password:", then getpass turns echo off and prints " ": typing before
+        # that space would be echoed (and flushed), as a person typing early would see.
+        _read_until(main, b"Password: ", seen)
         os.write(main, PASSWORD.encode() + b"\n")
-        _read_until(main, b"Repeat for confirmation:", seen)
+        _read_until(main, b"Repeat for confirmation: ", seen)
         os.write(main, PASSWORD.encode() + b"\n")
         _read_until(main, b"created", seen)
         assert process.wait(timeout=60) == 0
