@@ -36,6 +36,7 @@ FIELD_FLAGS = {
     "name": "NAME",
     "newName": "NEW_NAME",
     "number": "NUMBER",
+    "password": "the password",
     "prefix": "--prefix",
     "reason": "--reason",
     "remark": "--remark",
