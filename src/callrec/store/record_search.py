@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from callrec.store.errors import InvalidValue
 from callrec.store.record_cursor import Position, cursor_key, decode_cursor, encode_cursor
 from callrec.store.records import PAGE_COLUMNS
-from callrec.store.schema import call_records
+from callrec.store.schema import call_record_ids, call_records
 from callrec.wire.records import STORED_COLUMNS
 
 c = call_records.c
@@ -61,6 +61,9 @@ class RecordFilter:
             raise InvalidSearch("number", "must be 1 to 32 characters")
         if self.country is not None and not (0 < len(self.country) <= 64):
             raise InvalidSearch("country", "must be 1 to 64 characters")
+        for field, text in (("number", self.number), ("country", self.country)):
+            if text is not None and "\x00" in text:
+                raise InvalidSearch(field, "must not contain a NUL character")
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -166,3 +169,27 @@ def iter_window(
         if len(rows) < chunk:
             return
         after = Position(rows[-1][_START], rows[-1][0])
+
+
+def find_record(
+    conn: Connection, workspace_id: int, callid: str
+) -> tuple[tuple[Any, ...], str] | None:
+    """One record by its callid (STORED_COLUMNS order) and its rating status, or None.
+
+    Looked up through ``call_record_ids`` (workspace, callid) for its start time, then by
+    primary key: one partition on PostgreSQL, not a scan of them all.
+    """
+    if "\x00" in callid or not 0 < len(callid) <= 128:
+        return None  # no stored callid looks like this (and PostgreSQL refuses NUL in text)
+    ids = call_record_ids.c
+    start_us = conn.execute(
+        select(ids.start_us).where(ids.workspace_id == workspace_id, ids.callid == callid)
+    ).scalar_one_or_none()
+    if start_us is None:
+        return None
+    row = conn.execute(
+        select(*PAGE_COLUMNS, c.rating_status).where(
+            c.workspace_id == workspace_id, c.start_us == start_us, c.callid == callid
+        )
+    ).one_or_none()
+    return None if row is None else (tuple(row[:-1]), row[-1])
