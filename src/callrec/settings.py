@@ -384,6 +384,23 @@ class Settings:
         "(e.g. 127.0.0.1:9108); unset: no separate listener.",
         LISTEN,
     )
+    # The web console's sessions (docs/console.md).
+    console_idle_minutes: int = setting(
+        "CALLREC_CONSOLE_IDLE_MINUTES",
+        30,
+        "A console session ends after this many minutes without a request.",
+        WHOLE,
+        minimum=1,
+        maximum=7 * 24 * 60,
+    )
+    console_session_hours: int = setting(
+        "CALLREC_CONSOLE_SESSION_HOURS",
+        12,
+        "A console session ends this many hours after login, however busy.",
+        WHOLE,
+        minimum=1,
+        maximum=30 * 24,
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

@@ -49,6 +49,8 @@ from callrec.api.vendor.openapi import SECURITY_SCHEMES as VENDOR_SECURITY_SCHEM
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.query_page import JSON_MEDIA_TYPE, query_page
 from callrec.api.vendor.readers import open_page_reader
+from callrec.console.app import create_console_app
+from callrec.console.paths import PREFIX as CONSOLE_PREFIX
 from callrec.ingest.pipeline import Pipeline
 from callrec.observability.exposition import CONTENT_TYPE, render, scrape_registry
 from callrec.observability.pools import track_pool
@@ -82,6 +84,7 @@ def create_app(
     """
 
     admin = create_admin_app()
+    console = create_console_app()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -105,6 +108,7 @@ def create_app(
             clock=clock,
         )
         admin.state.callrec = app.state.callrec
+        console.state.callrec = app.state.callrec
         app.state.guard_redis = guard.redis
         app.state.metrics = scrape_registry(engine)
         pusher = BackgroundPushWorker(engine, push) if push and push.in_serve else None
@@ -218,6 +222,7 @@ def create_app(
         return JSONResponse(report, status_code=status)
 
     app.mount(ADMIN_PREFIX, admin)
+    app.mount(CONSOLE_PREFIX, console)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -93,3 +93,16 @@ class ClientIpResolver:
             if peer_address is None or not in_networks(peer_address, self._trusted):
                 self.warning.notice(peer)
         return client_ip(peer, lines, self._trusted)
+
+    def is_https(self, request: Request) -> bool:
+        """Whether the client reached us over HTTPS: directly, or through a trusted proxy
+        that says so in X-Forwarded-Proto (from anyone else the header is ignored)."""
+        if request.url.scheme == "https":
+            return True
+        peer = peer_host(request)
+        peer_address = _parse(peer) if peer else None
+        if peer_address is None or not in_networks(peer_address, self._trusted):
+            return False
+        proto = request.headers.get("x-forwarded-proto", "")
+        # The nearest proxy's word is the last value when several proxies appended theirs.
+        return proto.rsplit(",", 1)[-1].strip().lower() == "https"

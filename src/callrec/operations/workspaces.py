@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 
 from callrec.operations.actor import Actor
 from callrec.operations.audit import record
-from callrec.store import accounts
+from callrec.store import accounts, console_users
 from callrec.store.accounts import Workspace, workspace_to_dict
 from callrec.store.dialect import write_transaction
 from callrec.store.errors import Conflict
@@ -88,7 +88,8 @@ def update_workspace(
 def delete_workspace(
     engine: Engine, actor: Actor, name: str, purge: bool = False, batch: int = CHUNK
 ) -> int:
-    """Delete a workspace with its keys, numbers, rate deck, push target and rollups.
+    """Delete a workspace with its keys, numbers, rate deck, push target, rollups and
+    console users.
 
     Refused while it holds records, unless ``purge``: then its records are deleted first in
     transactions of at most ``batch`` rows each, never one giant transaction. Returns how
@@ -103,6 +104,7 @@ def delete_workspace(
             raise Conflict(
                 f"workspace {name!r} holds call records: delete it with purge to remove them too"
             )
+        console_users.delete_workspace_users(conn, ws.id)
         for table in (push_outbox, push_batches, push_targets, rate_deck, call_counts,
                       call_rollups, numbers, api_keys, admin_tokens):  # fmt: skip
             conn.execute(delete(table).where(table.c.workspace_id == ws.id))

@@ -377,3 +377,29 @@ idempotency_keys = Table(
     Column("created_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("token_id", "key"),
 )
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, PHC string format
+    # NULL: an operator (every workspace); else the one workspace the user sees.
+    Column("workspace_id", Integer, ForeignKey("workspaces.id"), nullable=True),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # sha256 of the cookie's token: a stolen database copy holds no usable session.
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("seen_us", BigInteger, nullable=False),  # for the idle timeout
+    Column("expires_us", BigInteger, nullable=False),  # the absolute limit
+    Index("ix_console_sessions_user_id", "user_id"),
+)

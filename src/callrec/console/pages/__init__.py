@@ -1,0 +1,1 @@
+"""One module per page family, each exposing ``router``; included by callrec.console.app."""
