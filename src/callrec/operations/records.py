@@ -98,11 +98,13 @@ def records_page(
     record_filter: RecordFilter,
     limit: int = 100,
     cursor: str | None = None,
+    before: bool = False,
 ) -> tuple[Workspace, SearchPage]:
-    """One page of a visible workspace's records in [start_us, end_us), after ``cursor``."""
+    """One page of a visible workspace's records in [start_us, end_us), after ``cursor``
+    (or, with ``before``, the page just before it)."""
     ws = get_workspace(engine, actor, workspace)
     window = Window(ws.id, start_us, end_us)
-    return ws, search_page(engine, window, record_filter, limit, cursor)
+    return ws, search_page(engine, window, record_filter, limit, cursor, before)
 
 
 def records_stream(
