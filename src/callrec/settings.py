@@ -500,6 +500,13 @@ OTHER_VARIABLES: tuple[Setting, ...] = (
     Setting("CALLREC_BASE_URL", None, "The server client commands ask.", flag=None),
     Setting("CALLREC_API_KEY", None, "The API key client commands sign with.", flag=None),
     Setting("CALLREC_API_SECRET", None, "The API secret client commands sign with.", flag=None),
+    # Scripts set console users' passwords without a terminal; never a flag (ps shows those).
+    Setting(
+        "CALLREC_USER_PASSWORD",
+        None,
+        "The password `callrec user create` and `user password` set, instead of asking.",
+        flag=None,
+    ),
 )
 
 SETTINGS: tuple[Setting, ...] = table(Settings) + table(PushVariables) + OTHER_VARIABLES

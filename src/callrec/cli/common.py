@@ -31,6 +31,7 @@ FIELD_FLAGS = {
     "name": "NAME",
     "newName": "NEW_NAME",
     "number": "NUMBER",
+    "password": "the password",
     "prefix": "--prefix",
     "remark": "--remark",
     "timeZone": "--tz",

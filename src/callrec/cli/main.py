@@ -31,6 +31,7 @@ from callrec.cli import (
     secrets,
     serve,
     summary,
+    users,
     workspaces,
 )
 from callrec.cli.common import FIELD_FLAGS, CliError, err, out
@@ -81,6 +82,7 @@ app.add_typer(workspaces.app, name="workspace")
 app.add_typer(keys.app, name="key")
 app.add_typer(numbers.app, name="number")
 app.add_typer(admin_tokens.app, name="admin")
+app.add_typer(users.app, name="user")
 app.add_typer(audit.app, name="audit")
 app.add_typer(records.app, name="records")
 cdr.app.command("unrouted")(quarantine.unrouted)
