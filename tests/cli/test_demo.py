@@ -6,8 +6,11 @@ import json
 import re
 import subprocess
 
+import httpx
 from sqlalchemy.engine import Engine
 
+from callrec.operations import users
+from callrec.operations.actor import CLI
 from callrec.store import accounts
 from callrec.store.records import count_records
 from tests.cli.conftest import Cli
@@ -42,6 +45,34 @@ def test_demo_seeds_once_and_its_printed_curl_command_returns_records(
     assert body["status"] == "0", body
     assert body["data"]["total"] > 0
     assert 0 < len(body["data"]["records"]) <= 10
+
+
+def _login_line(stdout: str) -> tuple[str, str]:
+    [line] = [x for x in stdout.splitlines() if x.startswith("demo login:")]
+    name, password = line.removeprefix("demo login:").strip().split(" / ")
+    return name, password
+
+
+def test_demo_prints_the_console_and_a_login_that_works_until_the_next_run(
+    cli: Cli, database_url: str, migrated: Engine
+) -> None:
+    port = free_port()
+    first = cli("demo", "--calls", "50", "--port", str(port)).ok()
+    assert f"console:         http://127.0.0.1:{port}/console/" in first.stdout
+    name, old = _login_line(first.stdout)
+    name_again, new = _login_line(cli("demo", "--calls", "50", "--port", str(port)).ok().stdout)
+    assert (name, name_again) == ("demo", "demo")
+    assert old != new
+    [user] = users.list_users(migrated, CLI)
+    assert (user.name, user.workspace) == ("demo", "demo")  # a customer's view, not an operator
+    with serving(database_url, port), httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+        refused = http.post("/console/login", data={"name": name, "password": old})
+        assert refused.status_code == 401
+        answer = http.post("/console/login", data={"name": name, "password": new})
+        assert answer.status_code == 303, answer.text
+        overview = http.get("/console/w/demo/overview")
+        assert overview.status_code == 200
+        assert "Europe/Berlin" in overview.text
 
 
 def test_demo_leaves_a_database_with_other_workspaces_alone(cli: Cli, migrated: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shlex
 from datetime import UTC, datetime, timedelta
 
@@ -14,12 +15,15 @@ from callrec.demo.generator import (
     DECK_EFFECTIVE_US,
     DEMO_CURRENCY,
     DEMO_EXCHANGE,
+    DEMO_TIME_ZONE,
     OWN_NUMBERS,
     demo_deck,
     generate_cdrs,
 )
 from callrec.ingest.pipeline import Pipeline
 from callrec.ingest.runner import run_ingest
+from callrec.operations import users
+from callrec.operations.actor import CLI
 from callrec.rating.fx import FxRate
 from callrec.settings import BY_VARIABLE
 from callrec.store import accounts
@@ -29,6 +33,23 @@ from callrec.store.schema import call_records, workspaces
 from callrec.wire.times import datetime_from_micros, now_micros
 
 DEMO_WORKSPACE = "demo"
+DEMO_USER = "demo"  # a console user of the demo workspace (what a customer sees)
+
+
+def _demo_login(target: Engine) -> str | None:
+    """A fresh password for the demo workspace's console user, made on first use.
+
+    Only a hash is stored, so the password cannot be shown again: each run sets a new one
+    (ending the user's sessions). A user named "demo" of another kind is left alone."""
+    password = secrets.token_urlsafe(12)
+    found = users.find_login(target, DEMO_USER)
+    if found is None:
+        users.create_user(target, CLI, DEMO_USER, password, DEMO_WORKSPACE)
+    elif found.workspace == DEMO_WORKSPACE:
+        users.set_password(target, CLI, DEMO_USER, password)
+    else:
+        return None
+    return password
 
 
 def _query_command(api_key: str, secret: str, day: datetime, port: int) -> str:
@@ -47,7 +68,7 @@ def _query_command(api_key: str, secret: str, day: datetime, port: int) -> str:
 
 def _seed(target: Engine, calls: int) -> None:
     """The demo goes through the real path: raw CDRs are routed, rated and stored."""
-    ws = accounts.create_workspace(target, DEMO_WORKSPACE, DEMO_CURRENCY)
+    ws = accounts.create_workspace(target, DEMO_WORKSPACE, DEMO_CURRENCY, DEMO_TIME_ZONE)
     accounts.create_key(target, DEMO_WORKSPACE)
     for own in OWN_NUMBERS:
         accounts.add_number(target, own.number, DEMO_WORKSPACE, own.app_id, own.number_type)
@@ -70,7 +91,8 @@ def demo(
         help="The port the printed command calls.",
     ),
 ) -> None:
-    """Seed a demo workspace once, then print its key and a ready-to-paste query.
+    """Seed a demo workspace once, then print the console's address and a demo login (a new
+    password each run), the demo's key and a ready-to-paste query.
 
     The demo (quote currency EUR) gets a key, four numbers, a rate deck, an exchange rate and
     a month of raw CDRs that go through routing and rating, if the database has no workspace.
@@ -88,12 +110,18 @@ def demo(
             )
             return
         keys = [k for k in accounts.list_keys(target, DEMO_WORKSPACE) if k.enabled]
+        password = _demo_login(target)
         with target.connect() as conn:
             newest = conn.execute(
                 select(func.max(call_records.c.start_us)).where(
                     call_records.c.workspace_id == ws.id
                 )
             ).scalar()
+    out.print(f"console:         http://127.0.0.1:{port}/console/", markup=False)
+    if password is None:
+        out.print(f"demo login:      none (a user {DEMO_USER!r} exists elsewhere)", markup=False)
+    else:
+        out.print(f"demo login:      {DEMO_USER} / {password}", markup=False)
     if not keys:
         out.print("the demo workspace has no enabled API key", markup=False)
         return

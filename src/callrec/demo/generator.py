@@ -18,6 +18,7 @@ HOUR_US = 3600 * MICROS
 DAY_US = 86_400 * MICROS
 DECK_EFFECTIVE_US = 0  # the demo deck and exchange rate are in force for any call
 DEMO_CURRENCY = "EUR"
+DEMO_TIME_ZONE = "Europe/Berlin"  # the console shows the demo's days in this zone
 DEMO_EXCHANGE = Decimal("1.0832")
 
 
