@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
+import base64
+import hashlib
+import hmac
 import shlex
 from datetime import UTC, datetime, timedelta
 
@@ -36,20 +38,24 @@ DEMO_WORKSPACE = "demo"
 DEMO_USER = "demo"  # a console user of the demo workspace (what a customer sees)
 
 
-def _demo_login(target: Engine) -> str | None:
-    """A fresh password for the demo workspace's console user, made on first use.
+def demo_password(api_secret: str) -> str:
+    """The demo login's password, derived from the demo key's secret (printed beside it, so
+    it is no weaker): every run prints it again without storing it or resetting it."""
+    digest = hmac.new(api_secret.encode(), b"callrec demo console login", hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
 
-    Only a hash is stored, so the password cannot be shown again: each run sets a new one
-    (ending the user's sessions). A user named "demo" of another kind is left alone."""
-    password = secrets.token_urlsafe(12)
+
+def _demo_login(target: Engine, api_secret: str) -> str:
+    """The demo login line: the demo workspace's console user, made on first use."""
+    password = demo_password(api_secret)
     found = users.find_login(target, DEMO_USER)
     if found is None:
         users.create_user(target, CLI, DEMO_USER, password, DEMO_WORKSPACE)
-    elif found.workspace == DEMO_WORKSPACE:
-        users.set_password(target, CLI, DEMO_USER, password)
-    else:
-        return None
-    return password
+    elif found.workspace != DEMO_WORKSPACE:
+        return f"none (a user {DEMO_USER!r} of another kind exists)"
+    elif not users.check_password(found, password):
+        return f"{DEMO_USER} (its password was changed: callrec user password {DEMO_USER})"
+    return f"{DEMO_USER} / {password}"
 
 
 def _query_command(api_key: str, secret: str, day: datetime, port: int) -> str:
@@ -91,8 +97,8 @@ def demo(
         help="The port the printed command calls.",
     ),
 ) -> None:
-    """Seed a demo workspace once, then print the console's address and a demo login (a new
-    password each run), the demo's key and a ready-to-paste query.
+    """Seed a demo workspace once, then print the console's address and a demo login, the
+    demo's key and a ready-to-paste query.
 
     The demo (quote currency EUR) gets a key, four numbers, a rate deck, an exchange rate and
     a month of raw CDRs that go through routing and rating, if the database has no workspace.
@@ -110,7 +116,7 @@ def demo(
             )
             return
         keys = [k for k in accounts.list_keys(target, DEMO_WORKSPACE) if k.enabled]
-        password = _demo_login(target)
+        login = _demo_login(target, keys[0].secret) if keys else "none (no enabled API key)"
         with target.connect() as conn:
             newest = conn.execute(
                 select(func.max(call_records.c.start_us)).where(
@@ -118,10 +124,7 @@ def demo(
                 )
             ).scalar()
     out.print(f"console:         http://127.0.0.1:{port}/console/", markup=False)
-    if password is None:
-        out.print(f"demo login:      none (a user {DEMO_USER!r} exists elsewhere)", markup=False)
-    else:
-        out.print(f"demo login:      {DEMO_USER} / {password}", markup=False)
+    out.print(f"demo login:      {login}", markup=False)
     if not keys:
         out.print("the demo workspace has no enabled API key", markup=False)
         return
