@@ -22,6 +22,13 @@ FIXED_PATHS = {
     "/numbers/{number}/move": {"post"},
     "/audit": {"get"},
     "/workspaces/{name}/records": {"get"},
+    "/workspaces/{name}/push-target": {"get", "put", "patch"},
+    "/workspaces/{name}/push-target/parked": {"get"},
+    "/workspaces/{name}/push-target/parked/retry": {"post"},
+    "/quarantine": {"get"},
+    "/quarantine/reprocess": {"post"},
+    "/quarantine/discard": {"post"},
+    "/workspaces/{name}/purge": {"post"},
 }
 
 
@@ -49,7 +56,7 @@ def test_every_admin_route_is_described_with_bearer_auth_and_problem_answers(
             for code in ("401", "422", "429"):
                 content = answers[code]["content"]
                 assert set(content) == {"application/problem+json"}, (where, code)
-            if method in ("post", "patch"):
+            if method in ("post", "put", "patch"):
                 assert "requestBody" in operation, where
     for reference in _references(document):
         assert isinstance(_resolve(document, reference), dict), reference

@@ -14,6 +14,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from callrec.operations import users
+from callrec.operations.actor import CLI
 from callrec.store import idempotency, make_engine
 from callrec.store.admin_tokens import list_tokens
 from callrec.store.copy import copy_database, nonempty_tables
@@ -88,6 +90,10 @@ def installation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, 
         assert idempotency.claim(source, token.id, "signup-1", "0" * 64, now_micros()) is None
         idempotency.store_answer(source, token.id, "signup-1", 201, '{"name": "acme"}')
         cursor_key(source)  # the records search's signing key, made at its first search
+        # A console user, logged in.
+        alice = users.create_user(source, CLI, "alice", "a long enough secret", "acme")
+        users.start_session(source, alice, users.SessionPolicy(60_000_000, 3_600_000_000),
+                            now_micros())  # fmt: skip
         with source.connect() as conn:
             empty = [
                 t.name

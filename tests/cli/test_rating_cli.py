@@ -140,4 +140,4 @@ def test_purge_says_what_it_removed(cli: Cli, migrated: Engine) -> None:
     assert set(_pays(migrated)) == {"new"}
     bad = cli("purge", "--before", "yesterday", "--yes")
     assert bad.returncode != 0
-    assert bad.stderr.startswith("error: --before:")
+    assert bad.stderr.startswith("error: --before is not a date or an instant: ")

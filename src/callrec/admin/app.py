@@ -12,7 +12,20 @@ from typing import Any
 from fastapi import FastAPI
 
 from callrec import __version__
-from callrec.admin import audit, keys, numbers, problems, records, workspaces
+from callrec.admin import (
+    audit,
+    fx,
+    ingest_sources,
+    keys,
+    numbers,
+    problems,
+    purge,
+    push,
+    quarantine,
+    rating,
+    records,
+    workspaces,
+)
 from callrec.admin.body_limit import BodyLimit
 
 PREFIX = "/admin/v1"
@@ -27,12 +40,18 @@ def create_admin_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyLimit, larger=rating.LARGER_BODIES)
     app.include_router(workspaces.router)
     app.include_router(keys.router)
     app.include_router(numbers.router)
     app.include_router(audit.router)
     app.include_router(records.router)
+    app.include_router(push.router)
+    app.include_router(quarantine.router)
+    app.include_router(purge.router)
+    app.include_router(rating.router)
+    app.include_router(fx.router)
+    app.include_router(ingest_sources.router)
     return app
 
 

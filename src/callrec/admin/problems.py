@@ -20,6 +20,7 @@ from callrec.store.errors import (
     AlreadyExists,
     Conflict,
     Forbidden,
+    InvalidLines,
     InvalidValue,
     NotFound,
     StoreError,
@@ -98,6 +99,10 @@ def problem_response(
 
 def store_error_problem(error: StoreError) -> tuple[int, dict[str, Any]]:
     status = next((code for kind, code in STATUS_BY_ERROR if isinstance(error, kind)), 500)
+    if isinstance(error, InvalidLines):
+        lines = [{"field": error.field or "body", "line": str(line), "detail": reason}
+                 for line, reason in error.lines]  # fmt: skip
+        return status, problem_body(status, str(error), error.field or "body", lines)
     if isinstance(error, InvalidValue):
         return status, problem_body(status, error.naming(), error.field or "body")
     return status, problem_body(status, str(error))

@@ -12,6 +12,7 @@ _DESCRIPTIONS = {
     404: "No such object, or one outside the token's workspace (the same answer).",
     409: "The object exists already, or its state refuses the change.",
     413: "The body is over the size limit.",
+    415: "The body is not of the media type the route reads.",
     422: "A value is invalid; `field` names it.",
     429: "Too many failed attempts from this address.",
 }

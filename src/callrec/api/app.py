@@ -106,6 +106,7 @@ def create_app(
             pages=PageCache(settings.page_cache_mb * 1024 * 1024),
             greetings=GreetingStore(settings.files_dir),
             clock=clock,
+            push=push if push is not None else PushSettings.from_env(),
         )
         admin.state.callrec = app.state.callrec
         console.state.callrec = app.state.callrec

@@ -11,6 +11,7 @@ from callrec.api.vendor.guard import RequestGuard
 from callrec.api.vendor.page_cache import PageCache
 from callrec.api.vendor.page_reader import PageReader
 from callrec.ingest.pipeline import Pipeline
+from callrec.push.settings import PushSettings
 from callrec.settings import Settings
 from callrec.store.greetings import GreetingStore
 
@@ -26,3 +27,5 @@ class ServiceState:
     greetings: GreetingStore = field(default_factory=lambda: GreetingStore("callrec-files"))
     # The time that decides a number's state (expired after its due date); tests move it.
     clock: Callable[[], float] = time.time
+    # Delivery settings; the admin API checks push URLs by their allow_private rule.
+    push: PushSettings = field(default_factory=PushSettings)

@@ -25,6 +25,9 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 FIELD_FLAGS = {
     "allowIps": "--allow-ip",
     "appId": "--app-id",
+    "before": "--before",
+    "callids": "--callid",
+    "clearSecret": "--no-secret",
     "currency": "--currency",
     "dueDate": "--due-date",
     "graceSeconds": "--grace",
@@ -33,9 +36,12 @@ FIELD_FLAGS = {
     "number": "NUMBER",
     "password": "the password",
     "prefix": "--prefix",
+    "reason": "--reason",
     "remark": "--remark",
+    "secret": "--secret",
     "timeZone": "--tz",
     "type": "--type",
+    "url": "URL",
 }
 
 

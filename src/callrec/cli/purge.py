@@ -7,9 +7,9 @@ import sys
 import typer
 
 from callrec.cli.common import database, fail, out, print_json
-from callrec.store.accounts import get_workspace
-from callrec.store.purge import purge as purge_records
-from callrec.wire.times import TimeFormatError, datetime_from_micros, parse_date_or_instant
+from callrec.operations.actor import CLI
+from callrec.operations.purge import parse_before, purge_records
+from callrec.wire.times import datetime_from_micros
 
 
 def purge(
@@ -29,10 +29,7 @@ def purge(
     PostgreSQL drops whole monthly partitions before it (purging every workspace); the rest is
     deleted in chunks. If interrupted, run it again: it continues where it stopped.
     """
-    try:
-        before_us = parse_date_or_instant(before)
-    except TimeFormatError as exc:
-        fail(f"--before: {exc}")
+    before_us = parse_before(before)
     shown = datetime_from_micros(before_us).isoformat()
     whose = f"workspace {workspace}'s" if workspace else "every workspace's"
     if not yes:
@@ -42,8 +39,7 @@ def purge(
         if not typer.confirm(f"Remove {whose} call records that started before {shown}?"):
             fail("nothing removed")
     with database() as target:
-        workspace_id = get_workspace(target, workspace).id if workspace else None
-        report = purge_records(target, before_us, workspace_id)
+        report = purge_records(target, CLI, before, workspace).report
     if as_json:
         print_json({"before": shown, "workspace": workspace, **report.as_json()})
         return

@@ -9,13 +9,12 @@ import typer
 from rich.table import Table
 
 from callrec.cli.common import database, err, fail, out, print_json
+from callrec.operations import push
+from callrec.operations.actor import CLI
 from callrec.push.settings import PushSettings
-from callrec.push.targets import configure_push_target
 from callrec.push.worker import PushWorker
-from callrec.store import push_batches, push_targets
 from callrec.store.secret_box import box_from_env
 from callrec.store.secret_rotation import check_master_key
-from callrec.wire.times import datetime_from_micros, now_micros
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -26,36 +25,12 @@ WORKSPACE = typer.Option(..., "--workspace", help="The workspace whose records a
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
 
 
-def _when(micros: int | None) -> str | None:
-    return None if micros is None else datetime_from_micros(micros).isoformat(timespec="seconds")
-
-
 def _as_text(value: object) -> str:
     if value is None:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
-
-
-def _target_json(
-    target: push_targets.PushTarget, status: push_batches.QueueStatus
-) -> dict[str, object]:
-    return {
-        "workspace": target.workspace,
-        "url": target.url,
-        "signed": target.signed,
-        "enabled": target.enabled,
-        "deliveredRecords": target.delivered_records,
-        "queuedRecords": status.queued_records,
-        "retryingBatches": status.retrying_batches,
-        "inFlightBatches": status.in_flight_batches,
-        "parkedBatches": status.parked_batches,
-        "parkedRecords": status.parked_records,
-        "lastSuccess": _when(target.last_success_us),
-        "lastFailure": _when(target.last_failure_us),
-        "lastError": target.last_error,
-    }
 
 
 @app.command("set")
@@ -70,8 +45,8 @@ def push_set(
     """Push the workspace's new records to URL (a changed URL keeps the secret)."""
     settings = PushSettings.from_env()
     with database() as target:
-        pushed = configure_push_target(
-            target, workspace, url, secret, no_secret, settings.allow_private
+        pushed = push.set_push_target(
+            target, CLI, workspace, url, secret, no_secret, settings.allow_private
         )
     signed = "signed" if pushed.signed else "unsigned"
     state = "" if pushed.enabled else " (disabled: `callrec push enable` to send)"
@@ -82,9 +57,7 @@ def push_set(
 def push_show(workspace: str = WORKSPACE, as_json: bool = JSON_OPTION) -> None:
     """Show the push target and its queue (the secret is never shown)."""
     with database() as target:
-        pushed = push_targets.get_push_target(target, workspace)
-        status = push_batches.queue_status(target, workspace, now_micros())
-    shown = _target_json(pushed, status)
+        shown = push.status_to_dict(push.push_status(target, CLI, workspace))
     if as_json:
         print_json(shown)
         return
@@ -96,7 +69,7 @@ def push_show(workspace: str = WORKSPACE, as_json: bool = JSON_OPTION) -> None:
 def push_disable(workspace: str = WORKSPACE) -> None:
     """Pause pushing: nothing is sent, and records stored meanwhile are not queued."""
     with database() as target:
-        push_targets.set_push_enabled(target, workspace, False)
+        push.set_push_enabled(target, CLI, workspace, False)
     out.print(f"pushing for workspace {workspace} disabled", markup=False)
 
 
@@ -104,7 +77,7 @@ def push_disable(workspace: str = WORKSPACE) -> None:
 def push_enable(workspace: str = WORKSPACE) -> None:
     """Resume pushing, including what was queued before it was disabled."""
     with database() as target:
-        push_targets.set_push_enabled(target, workspace, True)
+        push.set_push_enabled(target, CLI, workspace, True)
     out.print(f"pushing for workspace {workspace} enabled", markup=False)
 
 
@@ -112,34 +85,21 @@ def push_enable(workspace: str = WORKSPACE) -> None:
 def push_failed(workspace: str = WORKSPACE, as_json: bool = JSON_OPTION) -> None:
     """List parked batches: every try failed. `callrec push retry` sends them again."""
     with database() as target:
-        parked = push_batches.list_parked(target, workspace)
+        parked = push.list_parked(target, CLI, workspace)
     if as_json:
-        print_json(
-            [
-                {
-                    "batch": batch.batch_number,
-                    "deliveryId": batch.delivery_id,
-                    "records": batch.record_count,
-                    "attempts": batch.attempts,
-                    "created": _when(batch.created_us),
-                    "parked": _when(batch.parked_us),
-                    "lastError": batch.last_error,
-                    "callids": batch.callids,
-                }
-                for batch in parked
-            ]
-        )
+        print_json([push.parked_to_dict(batch) for batch in parked])
         return
     if not parked:
         out.print(f"no parked batches in workspace {workspace}", markup=False)
         return
     table = Table("batch", "records", "tries", "parked", "last error")
     for batch in parked:
+        shown = push.parked_to_dict(batch)
         table.add_row(
             str(batch.batch_number),
             str(batch.record_count),
             str(batch.attempts),
-            _when(batch.parked_us) or "",
+            shown["parked"] or "",
             batch.last_error or "",
         )
     out.print(table)
@@ -157,9 +117,7 @@ def push_retry(
     if retry_all == bool(batch_numbers):
         fail("give parked batch numbers, or --all (see `callrec push failed`)")
     with database() as target:
-        count = push_batches.retry_parked(
-            target, workspace, None if retry_all else batch_numbers, now_micros()
-        )
+        count = push.retry_parked(target, CLI, workspace, None if retry_all else batch_numbers)
     out.print(f"{count} parked batch(es) of workspace {workspace} queued again", markup=False)
 
 

@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import sys
-from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from callrec.cli.common import database, err, fail, out, print_json
-from callrec.rating.deck import INCOMING, OUTGOING
-from callrec.rating.deck_csv import parse_deck_bytes
-from callrec.rating.fx import SETTLE_CURRENCY, FxRate
-from callrec.rating.rater import rated_digits
-from callrec.rating.rerate import rerate as rerate_window
-from callrec.store.accounts import get_workspace, normalise_currency
-from callrec.store.rating_data import list_fx_rates, load_deck, replace_deck_rows, set_fx_rate
-from callrec.store.records import unrated_records
-from callrec.wire.money import MoneyError, parse_decimal, plain
-from callrec.wire.times import (
-    TimeFormatError,
-    datetime_from_micros,
-    parse_date_or_instant,
-    parse_iso_instant,
-)
+from callrec.operations import fx, rating
+from callrec.operations.actor import CLI
+from callrec.operations.fx import fx_to_dict
+from callrec.operations.rating import rate_row_to_dict
+from callrec.store.errors import InvalidLines, InvalidValue
 
 rates_app = typer.Typer(rich_markup_mode=None, help="Rate decks.", no_args_is_help=True)
 fx_app = typer.Typer(
@@ -33,11 +24,20 @@ fx_app = typer.Typer(
     no_args_is_help=True,
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON instead of text.")
-UNRATED_PREFIX_DIGITS = 3  # after the country code: enough to tell a missing deck row apart
+COLUMNS = ("prefix", "rate", "chargedPeriod", "direction", "effectiveFrom")
+# How these commands name the fields an InvalidValue is about (callrec.store.errors).
+FX_SET_NAMES = {"currency": "CURRENCY", "rate": "rate:", "effectiveFrom": "--from:"}
+RERATE_NAMES = {"from": "--from:", "to": "--to"}
 
 
-def _iso(micros: int) -> str:
-    return datetime_from_micros(micros).isoformat(timespec="seconds").replace("+00:00", "Z")
+@contextmanager
+def _naming(names: Mapping[str, str]) -> Iterator[None]:
+    try:
+        yield
+    except InvalidValue as exc:
+        if exc.field not in names:
+            raise
+        fail(exc.naming(names[exc.field]))
 
 
 def _read_file(file: Path) -> bytes:
@@ -63,41 +63,32 @@ def rates_import(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Import a rate deck (all rows or none). Run `callrec rerate` to re-price stored calls."""
-    rows, errors = parse_deck_bytes(_read_file(file))
-    if errors:
-        for error in errors:
-            err.print(f"line {error.line}: {error.reason}", markup=False)
-        fail(f"rate deck not imported: {len(errors)} bad line(s); nothing was stored")
+    data = _read_file(file)
     with database() as target:
-        ws = get_workspace(target, workspace)
-        with target.begin() as conn:
-            stored = replace_deck_rows(conn, ws.id, rows)
+        try:
+            done = rating.import_deck(target, CLI, workspace, data)
+        except InvalidLines as exc:
+            for line, reason in exc.lines:
+                err.print(f"line {line}: {reason}", markup=False)
+            fail(str(exc))
     if as_json:
-        print_json({"imported": stored, "workspace": ws.name})
+        print_json({"imported": done.imported, "workspace": done.workspace})
     else:
-        out.print(f"imported {stored} rate rows into workspace {ws.name}", markup=False)
+        out.print(f"imported {done.imported} rate rows into workspace {done.workspace}",
+                  markup=False)  # fmt: skip
 
 
 @rates_app.command("list")
 def rates_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Show a workspace's deck."""
     with database() as target:
-        ws = get_workspace(target, workspace)
-        with target.connect() as conn:
-            deck = load_deck(conn, ws.id)
-    rows = sorted(deck.rows(), key=lambda r: (r.prefix, r.direction, r.effective_from_us))
+        rows = [rate_row_to_dict(r) for r in rating.deck_rows(target, CLI, workspace)]
     if as_json:
-        print_json([
-            {"prefix": r.prefix, "rate": plain(r.rate), "chargedPeriod": str(r.period),
-             "direction": r.direction, "effectiveFrom": _iso(r.effective_from_us)}
-            for r in rows
-        ])  # fmt: skip
+        print_json(rows)
         return
-    table = Table("prefix", "rate", "chargedPeriod", "direction", "effectiveFrom")
+    table = Table(*COLUMNS)
     for r in rows:
-        table.add_row(
-            r.prefix, plain(r.rate), str(r.period), r.direction, _iso(r.effective_from_us)
-        )
+        table.add_row(*(r[c] for c in COLUMNS))
     out.print(table)
 
 
@@ -105,30 +96,16 @@ def rates_list(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -
 def rates_unrated(workspace: str = WORKSPACE_OPTION, as_json: bool = JSON_OPTION) -> None:
     """Calls stored unrated (no deck row matched), grouped by direction and prefix."""
     with database() as target:
-        ws = get_workspace(target, workspace)
-        with target.connect() as conn:
-            rows = unrated_records(conn, ws.id)
-    groups: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in rows:
-        direction = OUTGOING if row.call_source == 3 else INCOMING
-        digits = rated_digits(direction, row.number, row.called)
-        prefix = digits[: len(row.ccode or "") + UNRATED_PREFIX_DIGITS]
-        group = groups[(direction, prefix)]
-        group[0] += 1
-        group[1] += row.call_duration
-    ordered = sorted(groups.items(), key=lambda item: (-item[1][0], item[0]))
+        groups = rating.unrated(target, CLI, workspace)
     if as_json:
-        print_json([
-            {"direction": d, "prefix": p, "calls": calls, "talkSeconds": talk}
-            for (d, p), (calls, talk) in ordered
-        ])  # fmt: skip
+        print_json([g.as_json() for g in groups])
         return
-    if not ordered:
-        out.print(f"no unrated calls in workspace {ws.name}", markup=False)
+    if not groups:
+        out.print(f"no unrated calls in workspace {workspace}", markup=False)
         return
     table = Table("direction", "prefix", "calls", "talk seconds")
-    for (direction, prefix), (calls, talk) in ordered:
-        table.add_row(direction, prefix, str(calls), str(talk))
+    for g in groups:
+        table.add_row(g.direction, g.prefix, str(g.calls), str(g.talk_seconds))
     out.print(table)
 
 
@@ -144,52 +121,25 @@ def fx_set(
     ),
 ) -> None:
     """Set an exchange rate from a moment on (replaces one set for the same moment)."""
-    code = normalise_currency(currency)
-    if code == SETTLE_CURRENCY:
-        fail("USD is the settle currency; it needs no exchange rate")
-    try:
-        value = parse_decimal(rate)
-    except MoneyError as exc:
-        fail(f"rate: {exc}")
-    if value <= 0:
-        fail("rate: must be greater than 0")
-    try:
-        start = parse_date_or_instant(effective_from)
-    except TimeFormatError as exc:
-        fail(f"--from: {exc}")
-    with database() as target, target.begin() as conn:
-        set_fx_rate(conn, FxRate(code, start, value))
-    out.print(f"{code} = {plain(value)} USD from {_iso(start)}", markup=False)
+    with database() as target, _naming(FX_SET_NAMES):
+        value = fx.set_fx_rate(target, CLI, currency, rate, effective_from)
+    shown = fx_to_dict(value)
+    out.print(f"{shown['currency']} = {shown['rate']} USD from {shown['effectiveFrom']}",
+              markup=False)  # fmt: skip
 
 
 @fx_app.command("list")
 def fx_list(as_json: bool = JSON_OPTION) -> None:
     """Show every exchange rate."""
-    with database() as target, target.connect() as conn:
-        rates = list_fx_rates(conn)
+    with database() as target:
+        rates = [fx_to_dict(r) for r in fx.list_fx_rates(target, CLI)]
     if as_json:
-        print_json(
-            [
-                {
-                    "currency": r.currency,
-                    "rate": plain(r.rate),
-                    "effectiveFrom": _iso(r.effective_from_us),
-                }
-                for r in rates
-            ]
-        )
+        print_json(rates)
         return
     table = Table("currency", "USD per unit", "effectiveFrom")
     for r in rates:
-        table.add_row(r.currency, plain(r.rate), _iso(r.effective_from_us))
+        table.add_row(r["currency"], r["rate"], r["effectiveFrom"])
     out.print(table)
-
-
-def _instant(text: str, flag: str) -> int:
-    try:
-        return parse_iso_instant(text).micros
-    except TimeFormatError as exc:
-        fail(f"{flag}: {exc}")
 
 
 def rerate(
@@ -203,11 +153,8 @@ def rerate(
     Covers calls rated here that started in [--from, --to). Idempotent; records imported
     already priced are never touched.
     """
-    start_us, end_us = _instant(start, "--from"), _instant(end, "--to")
-    if end_us <= start_us:
-        fail("--to must be later than --from")
-    with database() as target:
-        report = rerate_window(target, get_workspace(target, workspace), start_us, end_us)
+    with database() as target, _naming(RERATE_NAMES):
+        report = rating.rerate(target, CLI, workspace, start, end)
     if as_json:
         print_json(report.as_json())
         return

@@ -6,6 +6,7 @@ statuses here and only here; another tenant's objects are the same 404 as missin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from starlette.responses import RedirectResponse, Response
 from callrec.console.csrf import CsrfRefused
 from callrec.console.paths import LOGIN
 from callrec.console.render import render
-from callrec.console.session import LoginRequired
+from callrec.console.session import COOKIE, LoginRequired, current_user
 from callrec.store.errors import (
     AlreadyExists,
     Conflict,
@@ -61,7 +62,13 @@ def store_error_message(error: StoreError) -> str:
     return error.naming() if isinstance(error, InvalidValue) else str(error)
 
 
-def error_page(request: Request, status: int, detail: str) -> Response:
+async def error_page(request: Request, status: int, detail: str) -> Response:
+    """The error page, with the nav when the request has a live session (an unknown URL is
+    answered before any page's dependency looked the user up)."""
+    if getattr(request.state, "console_user", None) is None and COOKIE in request.cookies:
+        # An error page renders whatever the session's state: a dead one just shows no nav.
+        with contextlib.suppress(Exception):
+            await current_user(request)
     return render(
         request,
         "error.html",
@@ -81,27 +88,27 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> Response:
-        return error_page(request, 403, str(exc))
+        return await error_page(request, 403, str(exc))
 
     @app.exception_handler(StoreError)
     async def _store(request: Request, exc: StoreError) -> Response:
         status = store_error_status(exc)
         # One wording for "missing" and "another tenant's", whatever the store said.
         detail = _NOT_FOUND if status == 404 else store_error_message(exc)
-        return error_page(request, status, detail)
+        return await error_page(request, status, detail)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
-        return error_page(request, 422, f"{where}: {first.get('msg', 'invalid value')}")
+        return await error_page(request, 422, f"{where}: {first.get('msg', 'invalid value')}")
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404:
-            return error_page(request, 404, _NOT_FOUND)
+            return await error_page(request, 404, _NOT_FOUND)
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
-        response = error_page(request, exc.status_code, detail)
+        response = await error_page(request, exc.status_code, detail)
         response.headers.update(exc.headers or {})
         return response
 
@@ -109,4 +116,4 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         request_id = uuid.uuid4().hex[:16]
         log.exception("console request failed, request id %s", request_id)
-        return error_page(request, 500, f"An internal error (request id {request_id}).")
+        return await error_page(request, 500, f"An internal error (request id {request_id}).")

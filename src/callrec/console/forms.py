@@ -15,24 +15,33 @@ MAX_FORM_BYTES = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
 
 
-async def read_form(request: Request) -> dict[str, str]:
-    """The form's fields; a repeated field keeps its last value. 400/413/415 otherwise."""
+class Form(dict[str, str]):
+    """Each field's last value; ``every(name)`` for a field sent several times (checkboxes)."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        super().__init__(pairs)
+        self._pairs = pairs
+
+    def every(self, name: str) -> list[str]:
+        return [value for key, value in self._pairs if key == name]
+
+
+async def read_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> Form:
+    """The form's fields. 400/413/415 for a body that is not a small UTF-8 form."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != FORM_TYPE:
         raise HTTPException(415, "the form must be sent as " + FORM_TYPE)
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise HTTPException(413, f"the form is over {MAX_FORM_BYTES // 1024} KiB")
+        if len(body) > max_bytes:
+            raise HTTPException(413, f"the form is over {max_bytes // 1024} KiB")
     try:
         text = body.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
         raise HTTPException(400, "the form is not valid UTF-8") from exc
-    fields: dict[str, str] = {}
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
             raise HTTPException(400, f"the form field {name!r} holds a NUL character")
-        fields[name] = value
-    return fields
+    return Form(pairs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from urllib.parse import quote
 
 PREFIX = "/console"
@@ -40,4 +41,7 @@ def safe_next(target: str | None) -> str | None:
         return None
     if "\\" in target or any(ord(c) < 0x20 for c in target):
         return None
+    path = target.split("?", 1)[0]
+    if posixpath.normpath(path) != path.rstrip("/") and path != PREFIX + "/":
+        return None  # dot segments: a browser would resolve them outside the console
     return target

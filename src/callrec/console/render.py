@@ -6,8 +6,10 @@ the nav, the CSRF token, the workspace switcher's choices and the ``static()`` U
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from callrec.console.paths import (
 from callrec.console.session import ConsoleUser
 from callrec.console.static_files import static_url
 from callrec.store.accounts import Workspace
+from callrec.wire.times import datetime_from_micros
 
 environment = Environment(
     loader=PackageLoader("callrec.console", "templates"),
@@ -89,6 +92,19 @@ def page_workspace(request: Request, user: ConsoleUser | None) -> Workspace | No
     return user.workspaces[0]
 
 
+def local_time(time_zone: str) -> Callable[[int | None], str]:
+    """Microseconds since the epoch as ``2026-11-29 18:05`` in ``time_zone`` (the page's
+    workspace's, named in the header)."""
+    zone = ZoneInfo(time_zone)
+
+    def show(micros: int | None) -> str:
+        if micros is None:
+            return ""
+        return datetime_from_micros(micros).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    return show
+
+
 def render(
     request: Request,
     template: str,
@@ -107,6 +123,8 @@ def render(
         "page_key": current,
         "nav": nav(user, workspace, current),
         "csrf_token": user.csrf_token if user else "",
+        "when": local_time(workspace.time_zone if workspace else "UTC"),
+        "utc": local_time("UTC"),
         **context,
     }
     html = environment.get_template(template).render(values)

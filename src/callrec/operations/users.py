@@ -159,20 +159,27 @@ def resume_session(
     engine: Engine, token: str, policy: SessionPolicy, now_us: int
 ) -> SessionRow | None:
     """The live session for a cookie's token, its idle clock restarted; None when the token
-    is unknown, expired, or its user (or the user's workspace) is disabled."""
-    with write_transaction(engine) as conn:
-        found = users.live_session(conn, token, now_us, policy.idle_us)
+    is unknown, expired (then deleted), or its user (or the user's workspace) is disabled.
+    Most page views only read: a write happens when the session expired or "last seen" is
+    due (SQLite's single write lock is the ingest's, not every page view's)."""
+    with engine.connect() as conn:
+        found = users.find_session(conn, token)
         if found is None:
             return None
         user = found.user
-        if not user.enabled or (
-            user.workspace_id is not None
-            and not accounts.workspace_by_id(conn, user.workspace_id).enabled
-        ):
-            return None
-        if now_us - found.seen_us >= _TOUCH_EVERY_US:
+        allowed = user.enabled and (
+            user.workspace_id is None or accounts.workspace_by_id(conn, user.workspace_id).enabled
+        )
+    if now_us >= found.expires_us or now_us - found.seen_us >= policy.idle_us:
+        with write_transaction(engine) as conn:
+            users.delete_session(conn, found.id)
+        return None
+    if not allowed:
+        return None
+    if now_us - found.seen_us >= _TOUCH_EVERY_US:
+        with write_transaction(engine) as conn:
             users.touch_session(conn, found.id, now_us)
-        return found
+    return found
 
 
 def end_session(engine: Engine, token: str) -> None:

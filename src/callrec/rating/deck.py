@@ -15,6 +15,9 @@ from decimal import Decimal
 from callrec.rating.billing import ChargedPeriod
 
 DIRECTIONS = ("in", "out", "any")
+# A rate is stored as plain decimal text of at most this many characters (rate_deck.rate and
+# fx_rates.rate): checked before storing, so every backend refuses the same values.
+MAX_RATE_TEXT = 40
 OUTGOING, INCOMING = "out", "in"
 
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from callrec.rating.billing import BillingError, ChargedPeriod
-from callrec.rating.deck import DIRECTIONS, RateRow
-from callrec.wire.money import MoneyError, parse_decimal
+from callrec.rating.deck import DIRECTIONS, MAX_RATE_TEXT, RateRow
+from callrec.wire.money import MoneyError, parse_decimal, plain
 from callrec.wire.times import TimeFormatError, parse_date_or_instant
 
 COLUMNS = ("prefix", "rate", "chargedPeriod", "direction", "effectiveFrom")
@@ -42,6 +42,8 @@ def _row(cells: list[str]) -> RateRow:
         raise ValueError(f"rate: {exc}") from exc
     if rate < 0:
         raise ValueError("rate: must not be negative")
+    if len(plain(rate)) > MAX_RATE_TEXT:
+        raise ValueError(f"rate: has more than {MAX_RATE_TEXT} characters")
     try:
         period = ChargedPeriod.parse(period_text)
     except BillingError as exc:
@@ -60,7 +62,16 @@ def parse_deck(text_lines: Iterable[str]) -> tuple[list[RateRow], list[DeckError
     rows: list[RateRow] = []
     errors: list[DeckError] = []
     seen: dict[tuple[str, str, int], int] = {}
-    for number, cells in enumerate(csv.reader(text_lines), start=1):
+    reader = csv.reader(text_lines)
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over csv's size limit, say: nothing after it is read
+            errors.append(DeckError(reader.line_num, f"not readable as CSV: {exc}"))
+            break
+        number = reader.line_num
         if not cells or all(not cell.strip() for cell in cells):
             continue
         if number == 1 and cells[0].strip().lower() == "prefix":
@@ -84,4 +95,9 @@ def parse_deck(text_lines: Iterable[str]) -> tuple[list[RateRow], list[DeckError
 
 
 def parse_deck_bytes(data: bytes) -> tuple[list[RateRow], list[DeckError]]:
-    return parse_deck(io.StringIO(data.decode("utf-8-sig")))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [DeckError(line, f"is not UTF-8 text (byte {exc.start + 1} of the file)")]
+    return parse_deck(io.StringIO(text, newline=""))

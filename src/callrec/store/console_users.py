@@ -161,14 +161,13 @@ def create_session(
             expires_us=now_us + lifetime_us,
         )
     )
-    found = live_session(conn, token, now_us, lifetime_us)
+    found = find_session(conn, token)
     assert found is not None
     return token, found
 
 
-def live_session(conn: Connection, token: str, now_us: int, idle_us: int) -> SessionRow | None:
-    """The session with this token, unless it expired (idle or absolute) or its user is
-    disabled; an expired session is deleted on sight."""
+def find_session(conn: Connection, token: str) -> SessionRow | None:
+    """The session with this cookie token, expired or not (the caller judges)."""
     if not token or len(token) > 100:
         return None
     s = console_sessions.c
@@ -177,11 +176,12 @@ def live_session(conn: Connection, token: str, now_us: int, idle_us: int) -> Ses
     ).one_or_none()
     if row is None:
         return None
-    if now_us >= row.expires_us or now_us - row.seen_us >= idle_us:
-        conn.execute(delete(console_sessions).where(s.id == row.id))
-        return None
     user = conn.execute(_query().where(console_users.c.id == row.user_id)).one()
     return SessionRow(row.id, _user_from(user), row.csrf_token, row.seen_us, row.expires_us)
+
+
+def delete_session(conn: Connection, session_id: int) -> None:
+    conn.execute(delete(console_sessions).where(console_sessions.c.id == session_id))
 
 
 def touch_session(conn: Connection, session_id: int, now_us: int) -> None:

@@ -44,3 +44,11 @@ class InvalidValue(StoreError):
         if self.field is None:
             return str(self)
         return f"{name or self.field} {self}"
+
+
+class InvalidLines(InvalidValue):
+    """An uploaded file refused whole: every bad line with its reason, numbered from 1."""
+
+    def __init__(self, message: str, lines: list[tuple[int, str]], field: str = "body") -> None:
+        super().__init__(message, field)
+        self.lines = lines

@@ -2,7 +2,9 @@
 
 A source has one random secret: the HTTP Basic password for FreeSWITCH (user name = the
 source's name) and the Bearer token for ``POST /ingest/cdrs``. Only its SHA-256 is stored;
-the secret is shown once, when the source is created.
+the secret is shown once, when the source is created or its secret rotated. Every function
+takes an engine (its own transaction) or a connection (the caller's: callrec.operations
+wraps a change and its audit entry in one).
 """
 
 from __future__ import annotations
@@ -12,14 +14,16 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import IntegrityError
 
+from callrec.store.dialect import Target, reading, transaction
 from callrec.store.errors import AlreadyExists, InvalidValue, NotFound
 from callrec.store.schema import ingest_sources
-from callrec.wire.times import now_micros
+from callrec.wire.times import datetime_from_micros, now_micros
 
 s = ingest_sources.c
 # Safe in a FreeSWITCH "cred" param (user:password) and an HTTP Basic user name.
@@ -56,19 +60,43 @@ def _source(row: Row[object]) -> IngestSource:
     )
 
 
+def source_to_dict(source: IngestSource) -> dict[str, Any]:
+    """The JSON shape of a source (never its secret), for the CLI, the admin API and audit."""
+    return {
+        "name": source.name,
+        "username": source.username,
+        "encodeValues": source.encode_values,
+        "skipBLegs": source.skip_b_legs,
+        "enabled": source.enabled,
+        "createdAt": datetime_from_micros(source.created_us)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z"),
+    }
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _missing(name: str) -> NotFound:
+    return NotFound(f"no ingest source named {name!r}")
+
+
 def create_source(
-    engine: Engine, name: str, *, encode_values: bool = True, skip_b_legs: bool = True
+    target: Target, name: str, *, encode_values: bool = True, skip_b_legs: bool = True
 ) -> NewSource:
     name = name.strip()
     if not _NAME.fullmatch(name):
         raise InvalidValue(
-            f"ingest source name {name!r}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            f"{name!r}: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit",
+            "name",
         )
-    secret = secrets.token_urlsafe(24)
+    secret = _new_secret()
     created = now_micros()
     try:
-        with engine.begin() as conn:
+        with transaction(target) as conn:
+            if conn.execute(select(s.name).where(s.name == name)).first() is not None:
+                raise AlreadyExists(f"ingest source {name!r} already exists")
             conn.execute(
                 insert(ingest_sources).values(
                     name=name,
@@ -85,17 +113,52 @@ def create_source(
     return NewSource(IngestSource(name, name, encode_values, skip_b_legs, True, created), secret)
 
 
-def list_sources(engine: Engine) -> list[IngestSource]:
-    with engine.connect() as conn:
-        rows = conn.execute(select(ingest_sources).order_by(s.name)).all()
+def get_source(target: Target, name: str) -> IngestSource:
+    with reading(target) as conn:
+        row = conn.execute(select(ingest_sources).where(s.name == name)).one_or_none()
+    if row is None:
+        raise _missing(name)
+    return _source(row)
+
+
+def list_sources(
+    target: Target, after: str | None = None, limit: int | None = None
+) -> list[IngestSource]:
+    query = select(ingest_sources).order_by(s.name)
+    if after is not None:
+        query = query.where(s.name > after)
+    if limit is not None:
+        query = query.limit(limit)
+    with reading(target) as conn:
+        rows = conn.execute(query).all()
     return [_source(r) for r in rows]
 
 
-def set_source_enabled(engine: Engine, name: str, enabled: bool) -> None:
-    with engine.begin() as conn:
+def set_source_enabled(target: Target, name: str, enabled: bool) -> IngestSource:
+    with transaction(target) as conn:
         result = conn.execute(update(ingest_sources).where(s.name == name).values(enabled=enabled))
         if result.rowcount == 0:
-            raise NotFound(f"no ingest source named {name!r}")
+            raise _missing(name)
+        return get_source(conn, name)
+
+
+def rotate_secret(target: Target, name: str) -> NewSource:
+    """A new secret, shown once; the old one stops working when this commits (no grace:
+    docs/decisions.md, "Rotating an ingest source's secret")."""
+    secret = _new_secret()
+    with transaction(target) as conn:
+        result = conn.execute(
+            update(ingest_sources).where(s.name == name).values(secret_sha256=secret_digest(secret))
+        )
+        if result.rowcount == 0:
+            raise _missing(name)
+        return NewSource(get_source(conn, name), secret)
+
+
+def delete_source(target: Target, name: str) -> None:
+    with transaction(target) as conn:
+        if conn.execute(delete(ingest_sources).where(s.name == name)).rowcount == 0:
+            raise _missing(name)
 
 
 def source_for_password(conn: Connection, username: str, password: str) -> IngestSource | None:

@@ -375,14 +375,19 @@ def workspaces_with_due_work(engine: Engine, now_us: int) -> list[int]:
         )
 
 
-def list_parked(engine: Engine, workspace: str) -> list[ParkedBatch]:
+def list_parked(
+    engine: Engine, workspace: str, after: int | None = None, limit: int | None = None
+) -> list[ParkedBatch]:
+    """In batch order; ``after`` is the batch number the previous page ended at."""
     with engine.connect() as conn:
         workspace_id = workspace_id_named(conn, workspace)
-        rows = conn.execute(
-            select(push_batches)
-            .where(b.workspace_id == workspace_id, b.state == PARKED)
-            .order_by(b.batch_number)
-        ).all()
+        query = select(push_batches).where(b.workspace_id == workspace_id, b.state == PARKED)
+        if after is not None:
+            query = query.where(b.batch_number > after)
+        query = query.order_by(b.batch_number)
+        if limit is not None:
+            query = query.limit(limit)
+        rows = conn.execute(query).all()
         return [
             ParkedBatch(
                 batch_number=row.batch_number,
@@ -404,27 +409,29 @@ def retry_parked(
     """Send parked batches again (all of the workspace's when ``batch_numbers`` is None),
     each with a fresh schedule of tries. Numbers not parked change nothing and raise."""
     with write_transaction(engine) as conn:
-        workspace_id = workspace_id_named(conn, workspace)
-        parked = and_(b.workspace_id == workspace_id, b.state == PARKED)
-        if batch_numbers is not None:
-            wanted = sorted(set(batch_numbers))
-            found = set(
-                conn.execute(
-                    select(b.batch_number).where(parked, b.batch_number.in_(wanted))
-                ).scalars()
-            )
-            missing = [str(number) for number in wanted if number not in found]
-            if missing:
-                raise NotFound(
-                    f"no parked batch {', '.join(missing)} in workspace {workspace!r} "
-                    f"(see `callrec push failed --workspace {workspace}`)"
-                )
-            parked = and_(parked, b.batch_number.in_(wanted))
-        return conn.execute(
-            update(push_batches)
-            .where(parked)
-            .values(state=PENDING, attempts=0, next_attempt_us=now_us, parked_us=None)
-        ).rowcount
+        return requeue_parked(conn, workspace, batch_numbers, now_us)
+
+
+def requeue_parked(
+    conn: Connection, workspace: str, batch_numbers: Sequence[int] | None, now_us: int
+) -> int:
+    """``retry_parked`` in the caller's transaction."""
+    workspace_id = workspace_id_named(conn, workspace)
+    parked = and_(b.workspace_id == workspace_id, b.state == PARKED)
+    if batch_numbers is not None:
+        wanted = sorted(set(batch_numbers))
+        found = set(
+            conn.execute(select(b.batch_number).where(parked, b.batch_number.in_(wanted))).scalars()
+        )
+        missing = [str(number) for number in wanted if number not in found]
+        if missing:
+            raise NotFound(f"no parked batch {', '.join(missing)} in workspace {workspace!r}")
+        parked = and_(parked, b.batch_number.in_(wanted))
+    return conn.execute(
+        update(push_batches)
+        .where(parked)
+        .values(state=PENDING, attempts=0, next_attempt_us=now_us, parked_us=None)
+    ).rowcount
 
 
 def queue_status(engine: Engine, workspace: str, now_us: int) -> QueueStatus:

@@ -63,35 +63,47 @@ def _target(conn: Connection, workspace: str) -> PushTarget:
     )
 
 
+def target_row(conn: Connection, workspace: str) -> PushTarget:
+    return _target(conn, workspace)
+
+
+def store_push_target(
+    conn: Connection, workspace: str, url: str, secret: str | None, clear_secret: bool = False
+) -> PushTarget:
+    """Create or change a workspace's target, in the caller's transaction. A new target is
+    enabled; a changed one keeps its enabled state, and its secret unless a new one is given
+    or ``clear_secret``."""
+    now = now_micros()
+    workspace_id = workspace_id_named(conn, workspace)
+    stored = (
+        None if secret is None else box_from_env().seal(secret, push_target_context(workspace_id))
+    )
+    exists = conn.execute(select(t.workspace_id).where(t.workspace_id == workspace_id)).scalar()
+    if exists is None:
+        conn.execute(
+            insert(push_targets).values(
+                workspace_id=workspace_id,
+                url=url,
+                secret=stored,
+                enabled=True,
+                created_us=now,
+                updated_us=now,
+                delivered_records=0,
+            )
+        )
+    else:
+        values: dict[str, object] = {"url": url, "updated_us": now}
+        if secret is not None or clear_secret:
+            values["secret"] = stored
+        conn.execute(update(push_targets).where(t.workspace_id == workspace_id).values(values))
+    return _target(conn, workspace)
+
+
 def set_push_target(
     engine: Engine, workspace: str, url: str, secret: str | None, clear_secret: bool = False
 ) -> PushTarget:
-    """Create or change a workspace's target. A new target is enabled; a changed one keeps
-    its enabled state, and its secret unless a new one is given or ``clear_secret``."""
-    now = now_micros()
-    box = box_from_env()
     with write_transaction(engine) as conn:
-        workspace_id = workspace_id_named(conn, workspace)
-        stored = None if secret is None else box.seal(secret, push_target_context(workspace_id))
-        exists = conn.execute(select(t.workspace_id).where(t.workspace_id == workspace_id)).scalar()
-        if exists is None:
-            conn.execute(
-                insert(push_targets).values(
-                    workspace_id=workspace_id,
-                    url=url,
-                    secret=stored,
-                    enabled=True,
-                    created_us=now,
-                    updated_us=now,
-                    delivered_records=0,
-                )
-            )
-        else:
-            values: dict[str, object] = {"url": url, "updated_us": now}
-            if secret is not None or clear_secret:
-                values["secret"] = stored
-            conn.execute(update(push_targets).where(t.workspace_id == workspace_id).values(values))
-        return _target(conn, workspace)
+        return store_push_target(conn, workspace, url, secret, clear_secret)
 
 
 def get_push_target(engine: Engine, workspace: str) -> PushTarget:
@@ -99,15 +111,20 @@ def get_push_target(engine: Engine, workspace: str) -> PushTarget:
         return _target(conn, workspace)
 
 
-def set_push_enabled(engine: Engine, workspace: str, enabled: bool) -> None:
+def change_push_enabled(conn: Connection, workspace: str, enabled: bool) -> PushTarget:
     """Disabling stops both queueing new records and sending queued ones; enabling resumes
-    sending what was queued before."""
+    sending what was queued before. In the caller's transaction."""
+    workspace_id = workspace_id_named(conn, workspace)
+    result = conn.execute(
+        update(push_targets)
+        .where(t.workspace_id == workspace_id)
+        .values(enabled=enabled, updated_us=now_micros())
+    )
+    if result.rowcount == 0:
+        raise _no_target(workspace)
+    return _target(conn, workspace)
+
+
+def set_push_enabled(engine: Engine, workspace: str, enabled: bool) -> None:
     with write_transaction(engine) as conn:
-        workspace_id = workspace_id_named(conn, workspace)
-        result = conn.execute(
-            update(push_targets)
-            .where(t.workspace_id == workspace_id)
-            .values(enabled=enabled, updated_us=now_micros())
-        )
-        if result.rowcount == 0:
-            raise _no_target(workspace)
+        change_push_enabled(conn, workspace, enabled)

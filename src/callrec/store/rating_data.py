@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, func, select, tuple_, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from callrec.rating.billing import ChargedPeriod
 from callrec.rating.deck import RateDeck, RateRow
@@ -55,18 +56,61 @@ def replace_deck_rows(conn: Connection, workspace_id: int, rows: Sequence[RateRo
 
 def load_deck(conn: Connection, workspace_id: int) -> RateDeck:
     rows = conn.execute(select(rate_deck).where(rate_deck.c.workspace_id == workspace_id)).all()
-    return RateDeck(
-        [
-            RateRow(
-                r.prefix,
-                r.direction,
-                r.effective_from_us,
-                parse_decimal(r.rate),
-                ChargedPeriod.parse(r.charged_period),
-            )
-            for r in rows
-        ]
+    return RateDeck([rate_row(r) for r in rows])
+
+
+def rate_row(r: Row[Any]) -> RateRow:
+    return RateRow(
+        r.prefix,
+        r.direction,
+        r.effective_from_us,
+        parse_decimal(r.rate),
+        ChargedPeriod.parse(r.charged_period),
     )
+
+
+def deck_versions(
+    conn: Connection, workspace_id: int, after_us: int | None = None, limit: int | None = None
+) -> list[tuple[int, int]]:
+    """(effective-from, rows starting then) of a workspace's deck, oldest first."""
+    d = rate_deck.c
+    query = (
+        select(d.effective_from_us, func.count())
+        .where(d.workspace_id == workspace_id)
+        .group_by(d.effective_from_us)
+        .order_by(d.effective_from_us)
+    )
+    if after_us is not None:
+        query = query.where(d.effective_from_us > after_us)
+    if limit is not None:
+        query = query.limit(limit)
+    return [(r[0], r[1]) for r in conn.execute(query).all()]
+
+
+DeckPosition = tuple[int, str, str]  # effective-from, prefix, direction
+
+
+def deck_rows(
+    conn: Connection,
+    workspace_id: int,
+    effective_from_us: int | None = None,
+    after: DeckPosition | None = None,
+    limit: int | None = None,
+) -> list[RateRow]:
+    """A deck's rows by effective-from, prefix and direction; one version's when given."""
+    d = rate_deck.c
+    query = (
+        select(rate_deck)
+        .where(d.workspace_id == workspace_id)
+        .order_by(d.effective_from_us, d.prefix, d.direction)
+    )
+    if effective_from_us is not None:
+        query = query.where(d.effective_from_us == effective_from_us)
+    if after is not None:
+        query = query.where(tuple_(d.effective_from_us, d.prefix, d.direction) > tuple_(*after))
+    if limit is not None:
+        query = query.limit(limit)
+    return [rate_row(r) for r in conn.execute(query).all()]
 
 
 def rating_revisions(conn: Connection, workspace_ids: Sequence[int]) -> dict[int, int]:
@@ -95,11 +139,29 @@ def set_fx_rate(conn: Connection, rate: FxRate) -> None:
     )
 
 
-def list_fx_rates(conn: Connection) -> list[FxRate]:
-    rows = conn.execute(
-        select(fx_rates).order_by(fx_rates.c.currency, fx_rates.c.effective_from_us)
-    ).all()
-    return [FxRate(r.currency, r.effective_from_us, parse_decimal(r.rate)) for r in rows]
+def list_fx_rates(
+    conn: Connection, after: tuple[str, int] | None = None, limit: int | None = None
+) -> list[FxRate]:
+    """By currency, then effective-from; ``after`` is the (currency, effective-from) the
+    previous page ended with."""
+    f = fx_rates.c
+    query = select(fx_rates).order_by(f.currency, f.effective_from_us)
+    if after is not None:
+        query = query.where(tuple_(f.currency, f.effective_from_us) > tuple_(*after))
+    if limit is not None:
+        query = query.limit(limit)
+    return [FxRate(r.currency, r.effective_from_us, parse_decimal(r.rate))
+            for r in conn.execute(query).all()]  # fmt: skip
+
+
+def fx_rate_from(conn: Connection, currency: str, effective_from_us: int) -> FxRate | None:
+    """The rate set for exactly this moment, if any (the one a new one would replace)."""
+    rate = conn.execute(
+        select(fx_rates.c.rate).where(
+            fx_rates.c.currency == currency, fx_rates.c.effective_from_us == effective_from_us
+        )
+    ).scalar_one_or_none()
+    return None if rate is None else FxRate(currency, effective_from_us, parse_decimal(rate))
 
 
 def load_fx(conn: Connection) -> FxTable:
