@@ -178,7 +178,7 @@ async def calls_csv(
     try:
         search = _search(workspace, request.query_params, now_us(state))
     except InvalidValue as error:
-        return error_page(request, 422, error.naming())
+        return await error_page(request, 422, error.naming())
     _, rows = await state.database.run(
         records.records_stream, state.database.engine, user.actor, workspace.name,
         search.window.start_us, search.window.end_us, search.record_filter,
