@@ -46,16 +46,30 @@ def _matches(r: CallRecord, f: RecordFilter) -> bool:
 
 
 def _walk(engine: Engine, window: Window, f: RecordFilter, limit: int) -> list[str]:
-    callids: list[str] = []
+    """Every callid, page by page forward; then back from the last page by ``previous``,
+    which must give the same pages in reverse, and their ``cursor`` the way forward again."""
+    pages: list[list[str]] = []
     cursor = None
     for _ in range(10_000):
         page = search_page(engine, window, f, limit, cursor)
         assert len(page.rows) <= limit
-        callids += [row[0] for row in page.rows]
+        assert (page.previous is None) == (cursor is None or not page.rows)
+        pages.append([row[0] for row in page.rows])
         if page.cursor is None:
-            return callids
+            break
         cursor = page.cursor
-    raise AssertionError("the cursor never ended")
+    else:
+        raise AssertionError("the cursor never ended")
+    back: list[list[str]] = []
+    previous = page.previous
+    while previous is not None:
+        earlier = search_page(engine, window, f, limit, previous, before=True)
+        back.append([row[0] for row in earlier.rows])
+        following = search_page(engine, window, f, limit, earlier.cursor)
+        assert [row[0] for row in following.rows] == pages[-len(back)], "forward again"
+        previous = earlier.previous
+    assert back == pages[-2::-1] if len(pages) > 1 else back == []
+    return [callid for callids in pages for callid in callids]
 
 
 FILTERS = [

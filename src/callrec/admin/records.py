@@ -26,21 +26,11 @@ from starlette.responses import Response, StreamingResponse
 
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.responses import problems
+from callrec.operations.records import parse_search, whole_parameter
 from callrec.operations.workspaces import visible_workspace_id
-from callrec.store.record_search import (
-    InvalidSearch,
-    RecordFilter,
-    Window,
-    iter_window,
-    search_page,
-)
+from callrec.store.record_search import iter_window, search_page
 from callrec.wire.records import WireRecord, csv_text, render_record
-from callrec.wire.times import TimeFormatError, parse_date_or_instant
 
-PARAMETERS = frozenset(
-    {"strTime", "endTime", "number", "callSource", "answered", "minDuration", "country",
-     "limit", "cursor"}
-)  # fmt: skip
 CSV_TYPE = "text/csv"
 UTC_OFFSET = 0  # records' times are rendered in UTC: a window may span a DST change
 
@@ -52,48 +42,6 @@ class RecordsPage(msgspec.Struct):
 
 
 _encoder = msgspec.json.Encoder()
-
-
-def _instant(params: Mapping[str, str], name: str) -> int:
-    if name not in params:
-        raise InvalidSearch(name, "is required (an ISO 8601 instant, or a date)")
-    try:
-        return parse_date_or_instant(params[name])
-    except TimeFormatError as exc:
-        raise InvalidSearch(name, str(exc)) from exc
-
-
-def _whole(params: Mapping[str, str], name: str) -> int | None:
-    if name not in params:
-        return None
-    text = params[name].strip()
-    if not text.isdigit() or len(text) > 9:
-        raise InvalidSearch(name, "must be a whole number")
-    return int(text)
-
-
-def _answered(params: Mapping[str, str]) -> bool | None:
-    value = params.get("answered")
-    if value is None:
-        return None
-    if value.lower() not in ("true", "false"):
-        raise InvalidSearch("answered", "must be true or false")
-    return value.lower() == "true"
-
-
-def parse_search(workspace_id: int, params: Mapping[str, str]) -> tuple[Window, RecordFilter]:
-    unknown = sorted(set(params) - PARAMETERS)
-    if unknown:
-        raise InvalidSearch(unknown[0], "is not a records search parameter")
-    window = Window(workspace_id, _instant(params, "strTime"), _instant(params, "endTime"))
-    record_filter = RecordFilter(
-        number=params.get("number"),
-        call_source=_whole(params, "callSource"),
-        answered=_answered(params),
-        min_duration=_whole(params, "minDuration"),
-        country=params.get("country"),
-    )
-    return window, record_filter
 
 
 def wants_csv(accept: str | None) -> bool:
@@ -118,7 +66,7 @@ def records_response(
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="records.csv"'},
         )
-    limit = _whole(params, "limit")
+    limit = whole_parameter(params, "limit")
     page = search_page(
         engine, window, record_filter, 100 if limit is None else limit, params.get("cursor")
     )

@@ -191,3 +191,18 @@ def reading(target: Target) -> Iterator[Connection]:
         return
     with target.connect() as conn:
         yield conn
+
+
+@contextmanager
+def snapshot(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction whose statements all see one snapshot of the database.
+
+    SQLite's transactions already read one snapshot (WAL); PostgreSQL's default, READ
+    COMMITTED, gives each statement its own, so several reads that must agree (rollups and
+    the records at a window's edges) ask for REPEATABLE READ.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with conn.begin():
+            yield conn

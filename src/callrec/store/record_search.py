@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from callrec.store.errors import InvalidValue
 from callrec.store.record_cursor import Position, cursor_key, decode_cursor, encode_cursor
 from callrec.store.records import PAGE_COLUMNS
-from callrec.store.schema import call_records
+from callrec.store.schema import call_record_ids, call_records
 from callrec.wire.records import STORED_COLUMNS
 
 c = call_records.c
@@ -61,6 +61,9 @@ class RecordFilter:
             raise InvalidSearch("number", "must be 1 to 32 characters")
         if self.country is not None and not (0 < len(self.country) <= 64):
             raise InvalidSearch("country", "must be 1 to 64 characters")
+        for field, text in (("number", self.number), ("country", self.country)):
+            if text is not None and "\x00" in text:
+                raise InvalidSearch(field, "must not contain a NUL character")
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -92,16 +95,43 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class SearchPage:
-    """Rows in STORED_COLUMNS order; ``cursor`` is None on the last page."""
+    """Rows in STORED_COLUMNS order; ``cursor`` is None on the last page. ``previous`` (a
+    cursor for ``search_page(..., before=True)``) is None on the first page."""
 
     rows: list[tuple[Any, ...]]
     cursor: str | None
+    previous: str | None = None
 
 
 def binding(window: Window, record_filter: RecordFilter) -> str:
     """What a cursor is bound to: this workspace, window and filters, and nothing else."""
     described = msgspec.json.encode([asdict(window), asdict(record_filter)])
     return hashlib.sha256(described).hexdigest()
+
+
+def _rows_beside(
+    conn: Connection,
+    window: Window,
+    record_filter: RecordFilter,
+    position: Position | None,
+    limit: int,
+    before: bool = False,
+) -> Sequence[tuple[Any, ...]]:
+    """Up to ``limit`` rows after ``position`` in page order, or (``before``) the ``limit``
+    rows just before it, still in page order."""
+    query = select(*PAGE_COLUMNS).where(
+        c.workspace_id == window.workspace_id,
+        c.start_us >= window.start_us,
+        c.start_us < window.end_us,
+        *record_filter.conditions(),
+    )
+    key = tuple_(c.start_us, c.callid)
+    if position is not None:
+        at = tuple_(position.start_us, position.callid)
+        query = query.where(key < at if before else key > at)
+    order = (c.start_us.desc(), c.callid.desc()) if before else (c.start_us, c.callid)
+    rows = [tuple(row) for row in conn.execute(query.order_by(*order).limit(limit)).all()]
+    return rows[::-1] if before else rows
 
 
 def _rows_after(
@@ -111,16 +141,11 @@ def _rows_after(
     after: Position | None,
     limit: int,
 ) -> Sequence[tuple[Any, ...]]:
-    query = select(*PAGE_COLUMNS).where(
-        c.workspace_id == window.workspace_id,
-        c.start_us >= window.start_us,
-        c.start_us < window.end_us,
-        *record_filter.conditions(),
-    )
-    if after is not None:
-        query = query.where(tuple_(c.start_us, c.callid) > tuple_(after.start_us, after.callid))
-    rows = conn.execute(query.order_by(c.start_us, c.callid).limit(limit)).all()
-    return [tuple(row) for row in rows]
+    return _rows_beside(conn, window, record_filter, after, limit)
+
+
+def _position(row: tuple[Any, ...]) -> Position:
+    return Position(row[_START], row[0])
 
 
 def search_page(
@@ -129,25 +154,36 @@ def search_page(
     record_filter: RecordFilter,
     limit: int = 100,
     cursor: str | None = None,
+    before: bool = False,
 ) -> SearchPage:
-    """One page of the search: from the start, or after where ``cursor`` says."""
+    """One page of the search: from the start, or after where ``cursor`` says; with
+    ``before``, the page that ends just before it (the way back from a ``previous``).
+
+    A cursor names a position only, so the same cursor serves both directions."""
     if not 0 < limit <= MAX_LIMIT:
         raise InvalidSearch("limit", f"must be 1 to {MAX_LIMIT}")
     key = cursor_key(engine)
     bound = binding(window, record_filter)
-    after = None
+    position = None
     if cursor is not None:
         try:
-            after = decode_cursor(key, bound, cursor)
+            position = decode_cursor(key, bound, cursor)
         except ValueError as exc:
             raise InvalidSearch("cursor", str(exc)) from exc
+    if before and position is None:
+        raise InvalidSearch("cursor", "is required to page backwards")
     with engine.connect() as conn:
-        rows = list(_rows_after(conn, window, record_filter, after, limit + 1))
-    if len(rows) <= limit:
-        return SearchPage(rows, None)
+        rows = list(_rows_beside(conn, window, record_filter, position, limit + 1, before))
+    more = len(rows) > limit
+    if before:
+        rows = rows[1:] if more else rows
+        later = encode_cursor(key, bound, _position(rows[-1])) if rows else cursor
+        earlier = encode_cursor(key, bound, _position(rows[0])) if more else None
+        return SearchPage(rows, later, earlier)
     rows = rows[:limit]
-    last = rows[-1]
-    return SearchPage(rows, encode_cursor(key, bound, Position(last[_START], last[0])))
+    later = encode_cursor(key, bound, _position(rows[-1])) if more else None
+    earlier = encode_cursor(key, bound, _position(rows[0])) if position and rows else None
+    return SearchPage(rows, later, earlier)
 
 
 STREAM_CHUNK = 2000
@@ -166,3 +202,27 @@ def iter_window(
         if len(rows) < chunk:
             return
         after = Position(rows[-1][_START], rows[-1][0])
+
+
+def find_record(
+    conn: Connection, workspace_id: int, callid: str
+) -> tuple[tuple[Any, ...], str] | None:
+    """One record by its callid (STORED_COLUMNS order) and its rating status, or None.
+
+    Looked up through ``call_record_ids`` (workspace, callid) for its start time, then by
+    primary key: one partition on PostgreSQL, not a scan of them all.
+    """
+    if "\x00" in callid or not 0 < len(callid) <= 128:
+        return None  # no stored callid looks like this (and PostgreSQL refuses NUL in text)
+    ids = call_record_ids.c
+    start_us = conn.execute(
+        select(ids.start_us).where(ids.workspace_id == workspace_id, ids.callid == callid)
+    ).scalar_one_or_none()
+    if start_us is None:
+        return None
+    row = conn.execute(
+        select(*PAGE_COLUMNS, c.rating_status).where(
+            c.workspace_id == workspace_id, c.start_us == start_us, c.callid == callid
+        )
+    ).one_or_none()
+    return None if row is None else (tuple(row[:-1]), row[-1])

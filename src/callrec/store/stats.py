@@ -58,7 +58,8 @@ class Figures:
     settle_missing: int = 0
 
     def add(self, currency: str, sums: Iterable[int]) -> None:
-        attempts, answered, talk, charged, pay, settle, missing = sums
+        # PostgreSQL's SUM of a bigint is a numeric (a Decimal here): kept as int throughout.
+        attempts, answered, talk, charged, pay, settle, missing = map(int, sums)
         self.attempts += attempts
         self.answered += answered
         self.talk_seconds += talk
