@@ -8,6 +8,7 @@ connection, and keep-alive clients can all end up on one worker.
 
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import resource
@@ -92,7 +93,18 @@ def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -
     except OSError as exc:
         logger.error("cannot listen on %s:%d: %s", host, port, exc)
         raise SystemExit(STARTUP_FAILURE) from exc
-    uvicorn.Server(config).run(sockets=[sock])
+    _FrozenAfterStartup(config).run(sockets=[sock])
+
+
+class _FrozenAfterStartup(uvicorn.Server):
+    """Once the app has started, everything alive (modules, the app, its state) lives as long
+    as the process: ``gc.freeze`` takes it out of the cycle collector's reach. Without it,
+    each full collection walked those ~150k objects, a 30-330 ms pause of the event loop
+    (measured on the loaded test machine), which set the p99 of requests that waited it out."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        gc.freeze()
 
 
 def _level(name: str) -> int:

@@ -1,6 +1,6 @@
 """The page query's statements, planned apart from how they are run.
 
-The API reads pages through raw drivers (sqlite3 on the event loop, async psycopg pipelines)
+The API reads pages through raw drivers (APSW on the event loop, async psycopg pipelines)
 and the store through SQLAlchemy; both take their SQL and the choice of statement from here.
 Statements are written with ``?`` placeholders (see ``for_paramstyle``).
 

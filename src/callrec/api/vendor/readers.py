@@ -1,4 +1,4 @@
-"""The query path's reader for a database: raw sqlite3 or async psycopg, on the event loop."""
+"""The query path's reader for a database: APSW (SQLite) or async psycopg, on the event loop."""
 
 from __future__ import annotations
 
