@@ -16,22 +16,21 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from callrec.ingest.enrich import country_of, number_type_of
 from callrec.ingest.field_error import FieldError
 from callrec.ingest.items import Rejected
+from callrec.ingest.pricing import RecordPricer
 from callrec.ingest.rated import RatedCdr, RatedItem, RatingBasis
 from callrec.ingest.routing import Route, party_digits, routes_for
 from callrec.ingest.sources.instants import NO_OFFSET_ADVICE
-from callrec.ingest.storable import check_raw_cdr, check_record
-from callrec.model import CallRecord, RawCdr
-from callrec.rating.deck import RateDeck
+from callrec.ingest.storable import check_raw_cdr
+from callrec.model import RawCdr
 from callrec.rating.fx import FxTable
-from callrec.rating.rater import price_call, rated_digits
+from callrec.rating.micros import MicroRater
 from callrec.store import quarantine
 from callrec.store.accounts import owners_of
 from callrec.store.dialect import write_transaction
 from callrec.store.rating_data import fx_revision, load_deck, load_fx, rating_revisions
-from callrec.store.records import insert_records, record_content, stored_content
+from callrec.store.records import StoredRecord, insert_rows, record_content, stored_content
 
 MICROS = 1_000_000
 UNROUTED_REASON = "no workspace owns the caller or the called number"
@@ -94,22 +93,23 @@ class IngestReport:
 
 
 class RatingCache:
-    """Decks and exchange rates, reloaded only when their revision changes."""
+    """Decks (each with its micro-unit rater) and exchange rates, reloaded only when their
+    revision changes."""
 
     def __init__(self) -> None:
-        self._decks: dict[int, tuple[int, RateDeck]] = {}
+        self._decks: dict[int, tuple[int, MicroRater]] = {}
         self._fx: tuple[tuple[int, int], FxTable] | None = None
 
     def decks(
         self, conn: Connection, workspace_ids: Iterable[int]
-    ) -> dict[int, tuple[int, RateDeck]]:
-        """Each workspace's (rating revision, deck)."""
+    ) -> dict[int, tuple[int, MicroRater]]:
+        """Each workspace's (rating revision, rater of its deck)."""
         revisions = rating_revisions(conn, list(workspace_ids))
         result = {}
         for workspace_id, revision in revisions.items():
             cached = self._decks.get(workspace_id)
             if cached is None or cached[0] != revision:
-                cached = (revision, load_deck(conn, workspace_id))
+                cached = (revision, MicroRater(load_deck(conn, workspace_id)))
                 self._decks[workspace_id] = cached
             result[workspace_id] = cached
         return result
@@ -122,50 +122,9 @@ class RatingCache:
         return self._fx
 
 
-def price(
-    cdr: RawCdr, caller: str, called: str, route: Route, deck: RateDeck, fx: FxTable
-) -> CallRecord:
-    owner = route.owner
-    talk = cdr.talk_time()
-    pricing = price_call(
-        talk,
-        route.direction,
-        rated_digits(route.direction, owner.number, called),
-        cdr.start_us,
-        deck,
-        owner.currency,
-        fx,
-    )
-    country = country_of(called)
-    return CallRecord(
-        callid=cdr.callid,
-        number=owner.number,
-        number_type=owner.type or number_type_of(owner.number),
-        caller=caller,
-        called=called,
-        ccode=country.ccode,
-        country=country.name,
-        call_source=route.call_source,
-        call_duration=talk,
-        charged_duration=pricing.charged_duration,
-        start_us=cdr.start_us,
-        end_us=cdr.end_us,
-        pay=pricing.pay,
-        sip_code=cdr.sip_code,
-        recording_url=cdr.recording_url,
-        hangup_reason=cdr.hangup_reason,
-        app_id=owner.app_id,
-        charged_period=pricing.charged_period,
-        customer_rate=pricing.customer_rate,
-        currency=pricing.currency,
-        quote_exchange=pricing.quote_exchange,
-        settle_rate=pricing.settle_rate,
-        settle_pay=pricing.settle_pay,
-        rating_status=pricing.status,
-    )
-
-
-def _count_conflicts(conn: Connection, workspace_id: int, duplicates: Sequence[CallRecord]) -> int:
+def _count_conflicts(
+    conn: Connection, workspace_id: int, duplicates: Sequence[StoredRecord]
+) -> int:
     stored = stored_content(conn, workspace_id, [r.callid for r in duplicates])
     return sum(1 for r in duplicates if stored.get(r.callid) not in (None, record_content(r)))
 
@@ -176,11 +135,12 @@ def _where(cdr: RawCdr) -> str:
 
 
 def _rated(
+    pricer: RecordPricer,
     cdr: RawCdr,
     caller: str,
     called: str,
     routes: list[Route],
-    decks: dict[int, tuple[int, RateDeck]],
+    decks: dict[int, tuple[int, MicroRater]],
     fx: FxTable,
     basis: RatingBasis,
 ) -> RatedItem:
@@ -188,12 +148,12 @@ def _rated(
     records is beyond what every backend can store."""
     records = []
     for route in routes:
-        record = price(cdr, caller, called, route, decks[route.owner.workspace_id][1], fx)
         try:
-            check_record(record)
+            records.append(
+                pricer.row(cdr, caller, called, route, decks[route.owner.workspace_id][1], fx)
+            )
         except FieldError as exc:
             return Rejected(_where(cdr), str(exc))
-        records.append((route.owner.workspace_id, record))
     return RatedCdr(cdr, tuple(records), basis)
 
 
@@ -221,6 +181,7 @@ class Pipeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rating = RatingCache()
+        self.pricer = RecordPricer()
 
     def process(self, cdrs: Sequence[RawCdr], release_routed: bool = False) -> IngestReport:
         """Rate and store one batch; returns what happened to each CDR.
@@ -282,7 +243,7 @@ class Pipeline:
             frozenset((ws, revision) for ws, (revision, _) in decks.items()), fx_now
         )
         fresh = iter(
-            _rated(cdr, caller, called, cdr_routes, decks, fx, basis)
+            _rated(self.pricer, cdr, caller, called, cdr_routes, decks, fx, basis)
             for cdr, (caller, called), cdr_routes in zip(storable, parties, routes, strict=True)
         )
         return [next(fresh) if item is None else item for item in rated]
@@ -311,15 +272,15 @@ class Pipeline:
         already_quarantined: bool,
     ) -> None:
         rated = _first_occurrences(batch, report)
-        by_workspace: dict[int, list[CallRecord]] = defaultdict(list)
+        by_workspace: dict[int, list[StoredRecord]] = defaultdict(list)
         routed = [item for item in rated if item.records]
         unrouted = [(item.cdr, UNROUTED_REASON) for item in rated if not item.records]
         for item in routed:
-            for workspace_id, record in item.records:
-                by_workspace[workspace_id].append(record)
+            for record in item.records:
+                by_workspace[record.workspace_id].append(record)
         inserted_keys: set[str] = set()
         for workspace_id, records in by_workspace.items():
-            outcome = insert_records(conn, workspace_id, records)
+            outcome = insert_rows(conn, workspace_id, records)
             inserted_keys.update(outcome.inserted_callids)
             duplicates = [r for r in records if r.callid not in outcome.inserted_callids]
             if duplicates:
