@@ -30,7 +30,14 @@ from callrec.store import quarantine
 from callrec.store.accounts import owners_of
 from callrec.store.dialect import write_transaction
 from callrec.store.rating_data import fx_revision, load_deck, load_fx, rating_revisions
-from callrec.store.records import StoredRecord, insert_rows, record_content, stored_content
+from callrec.store.records import (
+    PreparedRows,
+    StoredRecord,
+    insert_rows,
+    prepare_rows,
+    record_content,
+    stored_content,
+)
 
 MICROS = 1_000_000
 UNROUTED_REASON = "no workspace owns the caller or the called number"
@@ -171,6 +178,18 @@ def _first_occurrences(rated: Sequence[RatedCdr], report: IngestReport) -> list[
     return list(first.values())
 
 
+@dataclass(frozen=True, slots=True)
+class StorePlan:
+    """A rated batch made ready to store: its report so far (rejections, repeats within the
+    batch), and the first occurrences, routed with their prepared rows, or unrouted."""
+
+    rated: Sequence[RatedItem]
+    report: IngestReport
+    routed: list[RatedCdr]
+    unrouted: list[tuple[RawCdr, str]]
+    prepared: list[PreparedRows]
+
+
 class Pipeline:
     """Long-lived per process (or per import run): it keeps the rating cache warm.
 
@@ -208,20 +227,42 @@ class Pipeline:
         (and checked again) under the write lock, so a record never lands priced by a
         superseded deck.
         """
-        report = IngestReport()
         if not rated:
-            return report
+            return IngestReport()
+        return self.store_plan(self.plan(rated), release_routed)
+
+    def store_plan(self, plan: StorePlan, release_routed: bool = False) -> IngestReport:
+        """``store`` of a batch already planned (``plan``, before the write lock)."""
         with write_transaction(self.engine) as conn:
-            current = []
-            for item in self._still_current(conn, rated):
-                if isinstance(item, Rejected):
-                    report.rejected.append(ItemError(item.item, item.reason))
-                else:
-                    current.append(item)
-            self._store(conn, current, report, release_routed)
+            rated_again = self._still_current(conn, plan.rated)
+            if rated_again is not None:
+                plan = self.plan(rated_again)
+            self._store(conn, plan, release_routed)
             if release_routed:
-                quarantine.release(conn, report.routed_callids)
-        return report
+                quarantine.release(conn, plan.report.routed_callids)
+        return plan.report
+
+    def plan(self, rated: Sequence[RatedItem]) -> StorePlan:
+        """The part of storing a rated batch that needs no database, done before the write
+        lock so that it is not held meanwhile: repeats within the batch, the rows grouped
+        by workspace, their rollups."""
+        report = IngestReport()
+        current = []
+        for item in rated:
+            if isinstance(item, Rejected):
+                report.rejected.append(ItemError(item.item, item.reason))
+            else:
+                current.append(item)
+        first = _first_occurrences(current, report)
+        routed = [item for item in first if item.records]
+        unrouted = [(item.cdr, UNROUTED_REASON) for item in first if not item.records]
+        by_workspace: dict[int, list[StoredRecord]] = defaultdict(list)
+        for item in routed:
+            for record in item.records:
+                by_workspace[record.workspace_id].append(record)
+        dialect = self.engine.dialect.name
+        prepared = [prepare_rows(dialect, ws, rows) for ws, rows in by_workspace.items()]
+        return StorePlan(rated, report, routed, unrouted, prepared)
 
     def _rate(self, conn: Connection, cdrs: Sequence[RawCdr]) -> list[RatedItem]:
         rated: list[RatedItem | None] = []
@@ -248,14 +289,18 @@ class Pipeline:
         )
         return [next(fresh) if item is None else item for item in rated]
 
-    def _still_current(self, conn: Connection, rated: Sequence[RatedItem]) -> list[RatedItem]:
+    def _still_current(
+        self, conn: Connection, rated: Sequence[RatedItem]
+    ) -> list[RatedItem] | None:
+        """None if every item's rating basis is current, else the batch with the stale items
+        rated again."""
         bases = {item.basis for item in rated if isinstance(item, RatedCdr)}
         workspace_ids = {ws for basis in bases for ws, _ in basis.deck_revisions}
         revisions = rating_revisions(conn, list(workspace_ids)) if workspace_ids else {}
         fx_now = fx_revision(conn)
         stale = {basis for basis in bases if not basis.is_current(revisions, fx_now)}
         if not stale:
-            return list(rated)
+            return None
 
         def is_stale(item: RatedItem) -> bool:
             return isinstance(item, RatedCdr) and item.basis in stale
@@ -264,27 +309,17 @@ class Pipeline:
         fresh = iter(self._rate(conn, stale_cdrs))
         return [next(fresh) if is_stale(item) else item for item in rated]
 
-    def _store(
-        self,
-        conn: Connection,
-        batch: Sequence[RatedCdr],
-        report: IngestReport,
-        already_quarantined: bool,
-    ) -> None:
-        rated = _first_occurrences(batch, report)
-        by_workspace: dict[int, list[StoredRecord]] = defaultdict(list)
-        routed = [item for item in rated if item.records]
-        unrouted = [(item.cdr, UNROUTED_REASON) for item in rated if not item.records]
-        for item in routed:
-            for record in item.records:
-                by_workspace[record.workspace_id].append(record)
+    def _store(self, conn: Connection, plan: StorePlan, already_quarantined: bool) -> None:
+        report, routed, unrouted = plan.report, plan.routed, plan.unrouted
         inserted_keys: set[str] = set()
-        for workspace_id, records in by_workspace.items():
-            outcome = insert_rows(conn, workspace_id, records)
+        for prepared in plan.prepared:
+            outcome = insert_rows(conn, prepared.workspace_id, prepared)
             inserted_keys.update(outcome.inserted_callids)
-            duplicates = [r for r in records if r.callid not in outcome.inserted_callids]
+            duplicates = [
+                r for r in prepared.first.values() if r.callid not in outcome.inserted_callids
+            ]
             if duplicates:
-                report.conflicts += _count_conflicts(conn, workspace_id, duplicates)
+                report.conflicts += _count_conflicts(conn, prepared.workspace_id, duplicates)
         for item in routed:
             report.routed_callids.append(item.cdr.callid)
             if item.cdr.callid in inserted_keys:

@@ -21,7 +21,10 @@ from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
 from callrec.store.rollups import FACT_COLUMNS, HOUR_US, add_facts, facts_from_row
 from callrec.store.rollups import apply as apply_rollups
+from callrec.store.rollups_batch import PreparedRollups
 from callrec.store.rollups_batch import add_stored as add_stored_to_rollups
+from callrec.store.rollups_batch import prepare as prepare_rollups
+from callrec.store.rollups_batch import write as write_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
 from callrec.wire.records import STORED_COLUMNS
@@ -156,7 +159,32 @@ def insert_records(
     return insert_rows(conn, workspace_id, [record_row(workspace_id, r) for r in records])
 
 
-def insert_rows(conn: Connection, workspace_id: int, rows: Sequence[StoredRecord]) -> InsertOutcome:
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """One workspace's batch made ready before the write transaction (``prepare_rows``): the
+    first row of each callid, and their rollups as if every one of them is stored, which is
+    what storing nearly always comes to."""
+
+    workspace_id: int
+    size: int  # rows given, repeats included
+    first: dict[str, StoredRecord]
+    rollups: PreparedRollups
+
+
+def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) -> PreparedRows:
+    """The part of ``insert_rows`` that needs no database, to run outside the write lock."""
+    first: dict[str, StoredRecord] = {}
+    for row in rows:
+        first.setdefault(row.callid, row)
+    facts = list(map(_fact_values, first.values()))
+    return PreparedRows(
+        workspace_id, len(rows), first, prepare_rollups(dialect, workspace_id, facts)
+    )
+
+
+def insert_rows(
+    conn: Connection, workspace_id: int, rows: Sequence[StoredRecord] | PreparedRows
+) -> InsertOutcome:
     """Insert what is new; a callid already stored for the workspace is a duplicate (and
     within the batch, the first of a repeated callid is the one kept).
 
@@ -165,14 +193,16 @@ def insert_rows(conn: Connection, workspace_id: int, rows: Sequence[StoredRecord
     in call_record_ids with ``ON CONFLICT DO NOTHING … RETURNING``, which is the dedupe (no
     lookup first: an unclaimed callid is a duplicate, stored before or by another writer at
     the same moment, PostgreSQL making the second wait for the first), then ``executemany``
-    of plain tuples for the records this writer won.
+    of plain tuples for the records this writer won. Rows prepared before the transaction
+    (``prepare_rows``) keep their rollups unless some turn out to be duplicates.
     """
-    if not rows:
+    if not isinstance(rows, PreparedRows):
+        rows = prepare_rows(conn.dialect.name, workspace_id, rows)
+    assert rows.workspace_id == workspace_id
+    if not rows.first:
         return InsertOutcome(0, 0, frozenset())
     stored_us = now_micros()
-    new: dict[str, StoredRecord] = {}
-    for row in rows:
-        new.setdefault(row.callid, row)
+    new = rows.first
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
@@ -182,11 +212,14 @@ def insert_rows(conn: Connection, workspace_id: int, rows: Sequence[StoredRecord
             [(*row, stored_us) for row in won],
         )
         add_to_counts(conn, workspace_id, (row.start_us for row in won))
-        add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, won)))
+        if len(won) == len(new):
+            write_rollups(conn, rows.rollups)
+        else:
+            add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, won)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
-    return InsertOutcome(len(inserted), len(rows) - len(inserted), inserted)
+    return InsertOutcome(len(inserted), rows.size - len(inserted), inserted)
 
 
 _COUNT_SQL, _HOURS_SQL, _PAGE_SQL = COUNT_SQL, HOURS_SQL, PAGE_SQL
