@@ -227,7 +227,7 @@ def test_an_import_that_stopped_resumes_with_other_jobs_and_chunks(
     clean_store = snapshot(engine)
     empty_the_store(engine)
 
-    store = Pipeline.store
+    store = Pipeline.store_plan  # the write: a chunk is planned first, then stored
     stores: list[int] = []
 
     def third_store_fails(self: Pipeline, *rest: Any, **kwargs: Any) -> IngestReport:
@@ -236,11 +236,11 @@ def test_an_import_that_stopped_resumes_with_other_jobs_and_chunks(
             raise RuntimeError("the database went away")
         return store(self, *rest, **kwargs)
 
-    monkeypatch.setattr(Pipeline, "store", third_store_fails)
+    monkeypatch.setattr(Pipeline, "store_plan", third_store_fails)
     stopped, _ = run(*args, "--jobs", "1", "--batch-size", "500")
     assert isinstance(stopped.exception, RuntimeError)
     assert len(stored(engine)) == 1000  # two chunks of 500 committed
-    monkeypatch.setattr(Pipeline, "store", store)
+    monkeypatch.setattr(Pipeline, "store_plan", store)
 
     resumed, workers = run(*args, "--jobs", "2", "--batch-size", "300")
     assert workers == [2]

@@ -20,7 +20,7 @@ from callrec.store import accounts, upgrade
 from callrec.store.migrate import alembic_config
 from callrec.store.purge import purge
 from callrec.store.rating_data import replace_deck_rows, set_fx_rate
-from callrec.store.records import insert_records
+from callrec.store.records import insert_records, insert_rows, prepare_rows, record_row
 from callrec.store.schema import call_rollups
 from callrec.wire.times import parse_iso_instant
 from tests.store.rollup_oracle import HOUR, assert_rollups_match_records, random_records
@@ -182,4 +182,19 @@ def test_a_record_with_an_empty_currency_counts_as_usd_when_stored_and_when_back
     command.downgrade(alembic_config(engine), "0005")
     upgrade(engine)
     assert currencies() == {"USD"}
+    assert_rollups_match_records(engine)
+
+
+def test_rows_prepared_before_some_were_stored_count_only_what_is_stored(engine: Engine) -> None:
+    """Ingest sums a batch's rollups before the write lock, as if every row will be new; when
+    some callids turn out to be stored already, only the rows stored may count."""
+    rng = random.Random(5)
+    workspace = accounts.create_workspace(engine, "acme")
+    batch = [record_row(workspace.id, r) for r in random_records(rng, "p", 40, BASE, SPAN)]
+    prepared = prepare_rows(engine.dialect.name, workspace.id, batch)
+    with engine.begin() as conn:  # another writer stores a third of them meanwhile
+        insert_rows(conn, workspace.id, batch[::3])
+    with engine.begin() as conn:
+        outcome = insert_rows(conn, workspace.id, prepared)
+    assert outcome.inserted == len(batch) - len(batch[::3])
     assert_rollups_match_records(engine)

@@ -28,9 +28,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callrec.ingest.items import Rejected, Skipped, SourceItem
-from callrec.ingest.pipeline import IngestReport, Pipeline
+from callrec.ingest.pipeline import IngestReport, ItemError, Pipeline, StorePlan
 from callrec.ingest.rated import RatedCdr
-from callrec.ingest.runner import BATCH_SIZE, store_rated
+from callrec.ingest.runner import BATCH_SIZE
 from callrec.ingest.sources.asterisk import read_master_csv
 from callrec.ingest.sources.tabular import read_jsonl
 from callrec.model import RawCdr
@@ -65,6 +65,12 @@ def _asterisk(lines: Iterable[bytes], tz: ZoneInfo | None, first_line: int) -> I
 PARSERS: dict[str, Parser] = {"jsonl": _jsonl, "asterisk": _asterisk}
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedChunk:
+    report: IngestReport
+    plan: StorePlan | None  # None: nothing in the chunk to store
+
+
 class ChunkImporter:
     """Parses, rates and stores chunks with one pipeline (so its rating cache stays warm)."""
 
@@ -78,11 +84,28 @@ class ChunkImporter:
         rated = iter(self.pipeline.rate([item for item in items if isinstance(item, RawCdr)]))
         return [next(rated) if isinstance(item, RawCdr) else item for item in items]
 
-    def store(self, items: list[ChunkItem]) -> IngestReport:
-        return store_rated(self.pipeline, items, batch_size=len(items) or 1)  # one transaction
+    def prepare(self, items: list[ChunkItem]) -> PreparedChunk:
+        """The chunk's report so far (in item order, as ``runner`` reports a batch) and its
+        rated CDRs planned for storing: what needs no turn at the database."""
+        report = IngestReport()
+        batch: list[RatedCdr] = []
+        for item in items:
+            if isinstance(item, RatedCdr):
+                batch.append(item)
+            elif isinstance(item, Rejected):
+                report.rejected.append(ItemError(item.item, item.reason))
+            else:
+                report.skipped += 1
+        return PreparedChunk(report, self.pipeline.plan(batch) if batch else None)
+
+    def store(self, chunk: PreparedChunk) -> IngestReport:
+        """Store a prepared chunk in one transaction."""
+        if chunk.plan is not None:
+            chunk.report.add(self.pipeline.store_plan(chunk.plan))
+        return chunk.report
 
     def import_chunk(self, chunk: Chunk) -> IngestReport:
-        return self.store(self.rate(chunk.first_line, chunk.lines))
+        return self.store(self.prepare(self.rate(chunk.first_line, chunk.lines)))
 
 
 def chunks(lines: Iterable[bytes], size: int = CHUNK_LINES, first_line: int = 1) -> Iterator[Chunk]:
@@ -175,9 +198,9 @@ def _import_chunk(index: int, first_line: int, lines: list[bytes]) -> IngestRepo
     assert _importer is not None
     assert _turns is not None
     try:
-        items = _importer.rate(first_line, lines)
+        prepared = _importer.prepare(_importer.rate(first_line, lines))
         _turns.wait_for(index)
-        report = _importer.store(items)
+        report = _importer.store(prepared)
     except BaseException:
         _turns.abandon()  # the chunks after this one must not be stored
         raise

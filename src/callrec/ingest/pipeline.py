@@ -16,22 +16,28 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
-from callrec.ingest.enrich import country_of, number_type_of
 from callrec.ingest.field_error import FieldError
 from callrec.ingest.items import Rejected
+from callrec.ingest.pricing import RecordPricer
 from callrec.ingest.rated import RatedCdr, RatedItem, RatingBasis
 from callrec.ingest.routing import Route, party_digits, routes_for
 from callrec.ingest.sources.instants import NO_OFFSET_ADVICE
-from callrec.ingest.storable import check_raw_cdr, check_record
-from callrec.model import CallRecord, RawCdr
-from callrec.rating.deck import RateDeck
+from callrec.ingest.storable import check_raw_cdr
+from callrec.model import RawCdr
 from callrec.rating.fx import FxTable
-from callrec.rating.rater import price_call, rated_digits
+from callrec.rating.micros import MicroRater
 from callrec.store import quarantine
 from callrec.store.accounts import owners_of
 from callrec.store.dialect import write_transaction
 from callrec.store.rating_data import fx_revision, load_deck, load_fx, rating_revisions
-from callrec.store.records import insert_records, record_content, stored_content
+from callrec.store.records import (
+    PreparedRows,
+    StoredRecord,
+    insert_rows,
+    prepare_rows,
+    record_content,
+    stored_content,
+)
 
 MICROS = 1_000_000
 UNROUTED_REASON = "no workspace owns the caller or the called number"
@@ -94,22 +100,23 @@ class IngestReport:
 
 
 class RatingCache:
-    """Decks and exchange rates, reloaded only when their revision changes."""
+    """Decks (each with its micro-unit rater) and exchange rates, reloaded only when their
+    revision changes."""
 
     def __init__(self) -> None:
-        self._decks: dict[int, tuple[int, RateDeck]] = {}
+        self._decks: dict[int, tuple[int, MicroRater]] = {}
         self._fx: tuple[tuple[int, int], FxTable] | None = None
 
     def decks(
         self, conn: Connection, workspace_ids: Iterable[int]
-    ) -> dict[int, tuple[int, RateDeck]]:
-        """Each workspace's (rating revision, deck)."""
+    ) -> dict[int, tuple[int, MicroRater]]:
+        """Each workspace's (rating revision, rater of its deck)."""
         revisions = rating_revisions(conn, list(workspace_ids))
         result = {}
         for workspace_id, revision in revisions.items():
             cached = self._decks.get(workspace_id)
             if cached is None or cached[0] != revision:
-                cached = (revision, load_deck(conn, workspace_id))
+                cached = (revision, MicroRater(load_deck(conn, workspace_id)))
                 self._decks[workspace_id] = cached
             result[workspace_id] = cached
         return result
@@ -122,50 +129,9 @@ class RatingCache:
         return self._fx
 
 
-def price(
-    cdr: RawCdr, caller: str, called: str, route: Route, deck: RateDeck, fx: FxTable
-) -> CallRecord:
-    owner = route.owner
-    talk = cdr.talk_time()
-    pricing = price_call(
-        talk,
-        route.direction,
-        rated_digits(route.direction, owner.number, called),
-        cdr.start_us,
-        deck,
-        owner.currency,
-        fx,
-    )
-    country = country_of(called)
-    return CallRecord(
-        callid=cdr.callid,
-        number=owner.number,
-        number_type=owner.type or number_type_of(owner.number),
-        caller=caller,
-        called=called,
-        ccode=country.ccode,
-        country=country.name,
-        call_source=route.call_source,
-        call_duration=talk,
-        charged_duration=pricing.charged_duration,
-        start_us=cdr.start_us,
-        end_us=cdr.end_us,
-        pay=pricing.pay,
-        sip_code=cdr.sip_code,
-        recording_url=cdr.recording_url,
-        hangup_reason=cdr.hangup_reason,
-        app_id=owner.app_id,
-        charged_period=pricing.charged_period,
-        customer_rate=pricing.customer_rate,
-        currency=pricing.currency,
-        quote_exchange=pricing.quote_exchange,
-        settle_rate=pricing.settle_rate,
-        settle_pay=pricing.settle_pay,
-        rating_status=pricing.status,
-    )
-
-
-def _count_conflicts(conn: Connection, workspace_id: int, duplicates: Sequence[CallRecord]) -> int:
+def _count_conflicts(
+    conn: Connection, workspace_id: int, duplicates: Sequence[StoredRecord]
+) -> int:
     stored = stored_content(conn, workspace_id, [r.callid for r in duplicates])
     return sum(1 for r in duplicates if stored.get(r.callid) not in (None, record_content(r)))
 
@@ -176,11 +142,12 @@ def _where(cdr: RawCdr) -> str:
 
 
 def _rated(
+    pricer: RecordPricer,
     cdr: RawCdr,
     caller: str,
     called: str,
     routes: list[Route],
-    decks: dict[int, tuple[int, RateDeck]],
+    decks: dict[int, tuple[int, MicroRater]],
     fx: FxTable,
     basis: RatingBasis,
 ) -> RatedItem:
@@ -188,12 +155,12 @@ def _rated(
     records is beyond what every backend can store."""
     records = []
     for route in routes:
-        record = price(cdr, caller, called, route, decks[route.owner.workspace_id][1], fx)
         try:
-            check_record(record)
+            records.append(
+                pricer.row(cdr, caller, called, route, decks[route.owner.workspace_id][1], fx)
+            )
         except FieldError as exc:
             return Rejected(_where(cdr), str(exc))
-        records.append((route.owner.workspace_id, record))
     return RatedCdr(cdr, tuple(records), basis)
 
 
@@ -211,6 +178,18 @@ def _first_occurrences(rated: Sequence[RatedCdr], report: IngestReport) -> list[
     return list(first.values())
 
 
+@dataclass(frozen=True, slots=True)
+class StorePlan:
+    """A rated batch made ready to store: its report so far (rejections, repeats within the
+    batch), and the first occurrences, routed with their prepared rows, or unrouted."""
+
+    rated: Sequence[RatedItem]
+    report: IngestReport
+    routed: list[RatedCdr]
+    unrouted: list[tuple[RawCdr, str]]
+    prepared: list[PreparedRows]
+
+
 class Pipeline:
     """Long-lived per process (or per import run): it keeps the rating cache warm.
 
@@ -221,6 +200,7 @@ class Pipeline:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.rating = RatingCache()
+        self.pricer = RecordPricer()
 
     def process(self, cdrs: Sequence[RawCdr], release_routed: bool = False) -> IngestReport:
         """Rate and store one batch; returns what happened to each CDR.
@@ -247,20 +227,42 @@ class Pipeline:
         (and checked again) under the write lock, so a record never lands priced by a
         superseded deck.
         """
-        report = IngestReport()
         if not rated:
-            return report
+            return IngestReport()
+        return self.store_plan(self.plan(rated), release_routed)
+
+    def store_plan(self, plan: StorePlan, release_routed: bool = False) -> IngestReport:
+        """``store`` of a batch already planned (``plan``, before the write lock)."""
         with write_transaction(self.engine) as conn:
-            current = []
-            for item in self._still_current(conn, rated):
-                if isinstance(item, Rejected):
-                    report.rejected.append(ItemError(item.item, item.reason))
-                else:
-                    current.append(item)
-            self._store(conn, current, report, release_routed)
+            rated_again = self._still_current(conn, plan.rated)
+            if rated_again is not None:
+                plan = self.plan(rated_again)
+            self._store(conn, plan, release_routed)
             if release_routed:
-                quarantine.release(conn, report.routed_callids)
-        return report
+                quarantine.release(conn, plan.report.routed_callids)
+        return plan.report
+
+    def plan(self, rated: Sequence[RatedItem]) -> StorePlan:
+        """The part of storing a rated batch that needs no database, done before the write
+        lock so that it is not held meanwhile: repeats within the batch, the rows grouped
+        by workspace, their rollups."""
+        report = IngestReport()
+        current = []
+        for item in rated:
+            if isinstance(item, Rejected):
+                report.rejected.append(ItemError(item.item, item.reason))
+            else:
+                current.append(item)
+        first = _first_occurrences(current, report)
+        routed = [item for item in first if item.records]
+        unrouted = [(item.cdr, UNROUTED_REASON) for item in first if not item.records]
+        by_workspace: dict[int, list[StoredRecord]] = defaultdict(list)
+        for item in routed:
+            for record in item.records:
+                by_workspace[record.workspace_id].append(record)
+        dialect = self.engine.dialect.name
+        prepared = [prepare_rows(dialect, ws, rows) for ws, rows in by_workspace.items()]
+        return StorePlan(rated, report, routed, unrouted, prepared)
 
     def _rate(self, conn: Connection, cdrs: Sequence[RawCdr]) -> list[RatedItem]:
         rated: list[RatedItem | None] = []
@@ -282,19 +284,23 @@ class Pipeline:
             frozenset((ws, revision) for ws, (revision, _) in decks.items()), fx_now
         )
         fresh = iter(
-            _rated(cdr, caller, called, cdr_routes, decks, fx, basis)
+            _rated(self.pricer, cdr, caller, called, cdr_routes, decks, fx, basis)
             for cdr, (caller, called), cdr_routes in zip(storable, parties, routes, strict=True)
         )
         return [next(fresh) if item is None else item for item in rated]
 
-    def _still_current(self, conn: Connection, rated: Sequence[RatedItem]) -> list[RatedItem]:
+    def _still_current(
+        self, conn: Connection, rated: Sequence[RatedItem]
+    ) -> list[RatedItem] | None:
+        """None if every item's rating basis is current, else the batch with the stale items
+        rated again."""
         bases = {item.basis for item in rated if isinstance(item, RatedCdr)}
         workspace_ids = {ws for basis in bases for ws, _ in basis.deck_revisions}
         revisions = rating_revisions(conn, list(workspace_ids)) if workspace_ids else {}
         fx_now = fx_revision(conn)
         stale = {basis for basis in bases if not basis.is_current(revisions, fx_now)}
         if not stale:
-            return list(rated)
+            return None
 
         def is_stale(item: RatedItem) -> bool:
             return isinstance(item, RatedCdr) and item.basis in stale
@@ -303,27 +309,17 @@ class Pipeline:
         fresh = iter(self._rate(conn, stale_cdrs))
         return [next(fresh) if is_stale(item) else item for item in rated]
 
-    def _store(
-        self,
-        conn: Connection,
-        batch: Sequence[RatedCdr],
-        report: IngestReport,
-        already_quarantined: bool,
-    ) -> None:
-        rated = _first_occurrences(batch, report)
-        by_workspace: dict[int, list[CallRecord]] = defaultdict(list)
-        routed = [item for item in rated if item.records]
-        unrouted = [(item.cdr, UNROUTED_REASON) for item in rated if not item.records]
-        for item in routed:
-            for workspace_id, record in item.records:
-                by_workspace[workspace_id].append(record)
+    def _store(self, conn: Connection, plan: StorePlan, already_quarantined: bool) -> None:
+        report, routed, unrouted = plan.report, plan.routed, plan.unrouted
         inserted_keys: set[str] = set()
-        for workspace_id, records in by_workspace.items():
-            outcome = insert_records(conn, workspace_id, records)
+        for prepared in plan.prepared:
+            outcome = insert_rows(conn, prepared.workspace_id, prepared)
             inserted_keys.update(outcome.inserted_callids)
-            duplicates = [r for r in records if r.callid not in outcome.inserted_callids]
+            duplicates = [
+                r for r in prepared.first.values() if r.callid not in outcome.inserted_callids
+            ]
             if duplicates:
-                report.conflicts += _count_conflicts(conn, workspace_id, duplicates)
+                report.conflicts += _count_conflicts(conn, prepared.workspace_id, duplicates)
         for item in routed:
             report.routed_callids.append(item.cdr.callid)
             if item.cdr.callid in inserted_keys:

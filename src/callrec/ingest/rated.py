@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from callrec.ingest.items import Rejected
-from callrec.model import CallRecord, RawCdr
+from callrec.model import RawCdr
+from callrec.store.records import StoredRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +30,7 @@ class RatingBasis:
 @dataclass(frozen=True, slots=True)
 class RatedCdr:
     cdr: RawCdr
-    records: tuple[tuple[int, CallRecord], ...]  # (workspace id, its record); none: unrouted
+    records: tuple[StoredRecord, ...]  # one per workspace it routes to; none: unrouted
     basis: RatingBasis
 
 

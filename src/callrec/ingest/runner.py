@@ -25,17 +25,6 @@ def run_ingest(
     return _in_batches(items, RawCdr, pipeline.process, batch_size, on_batch)
 
 
-def store_rated(
-    pipeline: Pipeline,
-    items: Iterable[RatedCdr | Rejected | Skipped],
-    batch_size: int = BATCH_SIZE,
-    on_batch: Callable[[IngestReport], None] | None = None,
-) -> IngestReport:
-    """``run_ingest`` for items already rated elsewhere (``cdr import --jobs``): the same
-    batches, so the same report."""
-    return _in_batches(items, RatedCdr, pipeline.store, batch_size, on_batch)
-
-
 def _in_batches(
     items: Iterable[_Cdr | Rejected | Skipped],
     cdr_type: type[_Cdr],

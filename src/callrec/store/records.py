@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, select, tuple_, update
 from sqlalchemy.engine import Connection, Row
@@ -15,13 +15,16 @@ from callrec.model import CallRecord
 from callrec.rating.rater import Pricing
 from callrec.rating.status import RERATABLE, UNRATED
 from callrec.store.change_notices import announce_change
-from callrec.store.dialect import chunks_for, driver_rows, is_one_of, positional_placeholder
+from callrec.store.dialect import driver_rows, positional_placeholder
 from callrec.store.page_plan import COUNT_SQL, HOURS_SQL, PAGE_AFTER_SQL, PAGE_SQL
 from callrec.store.partitions import ensure_partitions
 from callrec.store.push_outbox import enqueue_for_push
 from callrec.store.rollups import FACT_COLUMNS, HOUR_US, add_facts, facts_from_row
 from callrec.store.rollups import apply as apply_rollups
+from callrec.store.rollups_batch import PreparedRollups
 from callrec.store.rollups_batch import add_stored as add_stored_to_rollups
+from callrec.store.rollups_batch import prepare as prepare_rollups
+from callrec.store.rollups_batch import write as write_rollups
 from callrec.store.schema import call_counts, call_record_ids, call_records, workspaces
 from callrec.wire.money import plain, to_micros
 from callrec.wire.records import STORED_COLUMNS
@@ -52,35 +55,50 @@ def _optional_plain(value: Any) -> str | None:
     return None if value is None else plain(value)
 
 
-INSERT_COLUMNS = (
-    "workspace_id", "callid", "start_us", "end_us", "number", "number_type", "caller", "called",
-    "ccode", "country", "call_source", "call_duration", "charged_duration", "pay_micros",
-    "sip_code", "recording_url", "hangup_reason", "app_id", "charged_period", "customer_rate",
-    "currency", "quote_exchange", "settle_rate_micros", "settle_pay_micros", "stored_us",
-    "rating_status",
-)  # fmt: skip
+class StoredRecord(NamedTuple):
+    """A record as the store writes it: money in micro-units, rates as text, with its
+    workspace; only ``stored_us`` is added when it is written (INSERT_COLUMNS)."""
+
+    workspace_id: int
+    callid: str
+    start_us: int
+    end_us: int
+    number: str
+    number_type: str | None
+    caller: str
+    called: str
+    ccode: str | None
+    country: str | None
+    call_source: int
+    call_duration: int
+    charged_duration: int
+    pay_micros: int
+    sip_code: str | None
+    recording_url: str
+    hangup_reason: str | None
+    app_id: str | None
+    charged_period: str | None
+    customer_rate: str | None
+    currency: str | None
+    quote_exchange: str | None
+    settle_rate_micros: int | None
+    settle_pay_micros: int | None
+    rating_status: str
 
 
-def record_row(workspace_id: int, r: CallRecord, stored_us: int) -> tuple[Any, ...]:
-    """The record as a tuple in INSERT_COLUMNS order: money in micro-units, rates as text."""
-    return (
+INSERT_COLUMNS = (*StoredRecord._fields, "stored_us")
+
+
+def record_row(workspace_id: int, r: CallRecord) -> StoredRecord:
+    """The record as the store writes it."""
+    return StoredRecord(
         workspace_id, r.callid, r.start_us, r.end_us, r.number, r.number_type, r.caller,
         r.called, r.ccode, r.country, r.call_source, r.call_duration, r.charged_duration,
         to_micros(r.pay), r.sip_code, r.recording_url, r.hangup_reason, r.app_id,
         r.charged_period, _optional_plain(r.customer_rate), r.currency,
         _optional_plain(r.quote_exchange), _optional_micros(r.settle_rate),
-        _optional_micros(r.settle_pay), stored_us, r.rating_status,
+        _optional_micros(r.settle_pay), r.rating_status,
     )  # fmt: skip
-
-
-def _callids_present(conn: Connection, workspace_id: int, callids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in chunks_for(conn, list(callids)):
-        query = select(ids.callid).where(
-            ids.workspace_id == workspace_id, is_one_of(conn, ids.callid, chunk)
-        )
-        found.update(conn.execute(query).scalars())
-    return found
 
 
 def _insert_sql(conn: Connection, table: str, columns: Sequence[str], ignore: bool) -> str:
@@ -121,13 +139,13 @@ def _claim_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
 
 
 def claim_callids(
-    conn: Connection, workspace_id: int, new: dict[str, CallRecord], stored_us: int
+    conn: Connection, workspace_id: int, new: dict[str, StoredRecord], stored_us: int
 ) -> list[str]:
     """Claim the callids in call_record_ids; the ones this writer claimed, maybe none.
 
-    Between the lookup and this claim another writer may have committed some or all of them:
-    those are its records, and this writer's duplicates. ``RETURNING`` names exactly the rows
-    this statement inserted, so two writers are told apart even when their clocks agree.
+    A callid already stored, or committed by another writer a moment ago, is not claimed:
+    that record is someone else's, and this one a duplicate. ``RETURNING`` names exactly the
+    rows this statement inserted, so two writers are told apart even when their clocks agree.
     """
     rows = [(workspace_id, r.callid, r.start_us, stored_us) for r in new.values()]
     claimed = _claim_rows(conn, rows)
@@ -137,38 +155,71 @@ def claim_callids(
 def insert_records(
     conn: Connection, workspace_id: int, records: Sequence[CallRecord]
 ) -> InsertOutcome:
-    """Insert what is new; a callid already stored for the workspace is a duplicate.
+    """``insert_rows`` for records in their Decimal form."""
+    return insert_rows(conn, workspace_id, [record_row(workspace_id, r) for r in records])
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """One workspace's batch made ready before the write transaction (``prepare_rows``): the
+    first row of each callid, and their rollups as if every one of them is stored, which is
+    what storing nearly always comes to."""
+
+    workspace_id: int
+    size: int  # rows given, repeats included
+    first: dict[str, StoredRecord]
+    rollups: PreparedRollups
+
+
+def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) -> PreparedRows:
+    """The part of ``insert_rows`` that needs no database, to run outside the write lock."""
+    first: dict[str, StoredRecord] = {}
+    for row in rows:
+        first.setdefault(row.callid, row)
+    facts = list(map(_fact_values, first.values()))
+    return PreparedRows(
+        workspace_id, len(rows), first, prepare_rollups(dialect, workspace_id, facts)
+    )
+
+
+def insert_rows(
+    conn: Connection, workspace_id: int, rows: Sequence[StoredRecord] | PreparedRows
+) -> InsertOutcome:
+    """Insert what is new; a callid already stored for the workspace is a duplicate (and
+    within the batch, the first of a repeated callid is the one kept).
 
     Runs inside the caller's transaction, so callers choose the batch that commits together.
-    This is the ingest hot path, so it speaks to the driver directly: one indexed lookup of
-    the batch's callids, then ``executemany`` of plain tuples. Claiming the callids in
-    call_record_ids with ``ON CONFLICT DO NOTHING`` keeps it right when another writer stores
-    the same callid at the same moment (PostgreSQL makes the second wait for the first), and
-    its ``RETURNING`` says which callids this writer won.
+    This is the ingest hot path, so it speaks to the driver directly: the callids are claimed
+    in call_record_ids with ``ON CONFLICT DO NOTHING … RETURNING``, which is the dedupe (no
+    lookup first: an unclaimed callid is a duplicate, stored before or by another writer at
+    the same moment, PostgreSQL making the second wait for the first), then ``executemany``
+    of plain tuples for the records this writer won. Rows prepared before the transaction
+    (``prepare_rows``) keep their rollups unless some turn out to be duplicates.
     """
-    if not records:
+    if not isinstance(rows, PreparedRows):
+        rows = prepare_rows(conn.dialect.name, workspace_id, rows)
+    assert rows.workspace_id == workspace_id
+    if not rows.first:
         return InsertOutcome(0, 0, frozenset())
     stored_us = now_micros()
-    present = _callids_present(conn, workspace_id, [r.callid for r in records])
-    new: dict[str, CallRecord] = {}
-    for record in records:
-        if record.callid not in present and record.callid not in new:
-            new[record.callid] = record
-    if not new:
-        return InsertOutcome(0, len(records), frozenset())
+    new = rows.first
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
-        rows = [record_row(workspace_id, new[callid], stored_us) for callid in ours]
+        won = [new[callid] for callid in ours]
         conn.exec_driver_sql(
-            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False), rows
+            _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
+            [(*row, stored_us) for row in won],
         )
-        add_to_counts(conn, workspace_id, (new[callid].start_us for callid in ours))
-        add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, rows)))
+        add_to_counts(conn, workspace_id, (row.start_us for row in won))
+        if len(won) == len(new):
+            write_rollups(conn, rows.rollups)
+        else:
+            add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, won)))
         bump_records_revision(conn, workspace_id)
         enqueue_for_push(conn, workspace_id, ours)
     inserted = frozenset(ours)
-    return InsertOutcome(len(inserted), len(records) - len(inserted), inserted)
+    return InsertOutcome(len(inserted), rows.size - len(inserted), inserted)
 
 
 _COUNT_SQL, _HOURS_SQL, _PAGE_SQL = COUNT_SQL, HOURS_SQL, PAGE_SQL
@@ -298,7 +349,7 @@ def count_records(conn: Connection, workspace_id: int) -> int:
 MICROS = 1_000_000
 
 
-def record_content(record: CallRecord) -> tuple[object, ...]:
+def record_content(record: CallRecord | StoredRecord) -> tuple[object, ...]:
     """What must match for a repeated callid to be the same call rather than a conflict."""
     return (record.caller, record.called, record.start_us // MICROS, record.end_us // MICROS,
             record.call_duration, record.sip_code)  # fmt: skip

@@ -136,14 +136,31 @@ _UPSERT_FROM_ARRAYS = (
 )
 
 
+RollupRow = tuple[Any, ...]  # workspace_id, *KEYS after it, *SUMS
+
+
+def rows_of(workspace_id: int, deltas: Deltas) -> tuple[list[RollupRow], list[RollupKey]]:
+    """The deltas as rows to upsert, in key order, and the keys whose rows may have emptied:
+    the work of ``apply`` that needs no database (ingest does it before the write lock)."""
+    changed = {key: sums for key, sums in deltas.items() if any(sums)}
+    rows = [(workspace_id, *key, *sums) for key, sums in sorted(changed.items())]
+    emptied = sorted(key for key, sums in changed.items() if sums[0] < 0)
+    return rows, emptied
+
+
 def apply(conn: Connection, workspace_id: int, deltas: Deltas) -> None:
     """Add the deltas to the rollups in the caller's transaction; drop rows left empty."""
-    changed = {key: sums for key, sums in deltas.items() if any(sums)}
-    if not changed:
+    write_rows(conn, workspace_id, *rows_of(workspace_id, deltas))
+
+
+def write_rows(
+    conn: Connection, workspace_id: int, rows: list[RollupRow], emptied: list[RollupKey]
+) -> None:
+    """Upsert ``rows_of``'s rows (in their key order) and drop the emptied ones."""
+    if not rows:
         return
     p = positional_placeholder(conn)
     table = call_rollups.name
-    rows = [(workspace_id, *key, *sums) for key, sums in sorted(changed.items())]
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(_UPSERT_FROM_ARRAYS, tuple(map(list, zip(*rows, strict=True))))
     else:
@@ -152,10 +169,9 @@ def apply(conn: Connection, workspace_id: int, deltas: Deltas) -> None:
             f"VALUES ({', '.join([p] * len(_COLUMNS))}){_UPSERT_TAIL}",
             rows,
         )
-    emptied = [key for key, sums in changed.items() if sums[0] < 0]
     if emptied:
         match = " AND ".join(f"{name} = {p}" for name in KEYS)
         conn.exec_driver_sql(
             f"DELETE FROM {table} WHERE {match} AND attempts = 0",
-            [(workspace_id, *key) for key in sorted(emptied)],
+            [(workspace_id, *key) for key in emptied],
         )

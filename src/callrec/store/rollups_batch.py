@@ -12,11 +12,23 @@ tests/store/test_rollups.py holds both to a GROUP BY over the records.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from callrec.store.rollups import DAY_US, FACT_COLUMNS, HOUR_US, KEYS, SUMS, USD, add_facts, apply
+from callrec.store.rollups import (
+    DAY_US,
+    FACT_COLUMNS,
+    HOUR_US,
+    KEYS,
+    SUMS,
+    USD,
+    RollupRow,
+    add_facts,
+    rows_of,
+    write_rows,
+)
 from callrec.store.schema import call_rollups
 
 # PostgreSQL types of FACT_COLUMNS, in order.
@@ -77,15 +89,36 @@ ORDER BY grain, dimension, period_us, value, currency
 ON CONFLICT ({", ".join(KEYS)}) DO UPDATE SET {_ADDITIONS}"""
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedRollups:
+    """A batch's contribution to the rollups, worked out before it is written: on SQLite the
+    rows to upsert (``rollups.rows_of``), on PostgreSQL the statement's arrays."""
+
+    workspace_id: int
+    sqlite_rows: list[RollupRow] | None
+    arrays: tuple[list[Any], ...] | None
+
+
+def prepare(dialect: str, workspace_id: int, facts: Sequence[tuple[Any, ...]]) -> PreparedRollups:
+    """``facts`` are tuples in ``rollups.FACT_COLUMNS`` order (money in micro-units)."""
+    if dialect == "postgresql":
+        columns = tuple(list(column) for column in zip(*facts, strict=True))
+        return PreparedRollups(workspace_id, None, (*columns, workspace_id) if facts else None)
+    rows, _emptied = rows_of(workspace_id, add_facts({}, facts))  # adding empties nothing
+    return PreparedRollups(workspace_id, rows, None)
+
+
+def write(conn: Connection, prepared: PreparedRollups) -> None:
+    """Add a prepared batch's contribution in the caller's transaction."""
+    if prepared.arrays is not None:
+        conn.exec_driver_sql(_STATEMENT, prepared.arrays)
+    elif prepared.sqlite_rows:
+        write_rows(conn, prepared.workspace_id, prepared.sqlite_rows, [])
+
+
 def add_stored(conn: Connection, workspace_id: int, facts: Sequence[tuple[Any, ...]]) -> None:
     """Add newly stored records' contributions to the rollups, in the caller's transaction.
 
     ``facts`` are tuples in ``rollups.FACT_COLUMNS`` order (money in micro-units).
     """
-    if not facts:
-        return
-    if conn.dialect.name != "postgresql":
-        apply(conn, workspace_id, add_facts({}, facts))
-        return
-    columns = [list(column) for column in zip(*facts, strict=True)]
-    conn.exec_driver_sql(_STATEMENT, (*columns, workspace_id))
+    write(conn, prepare(conn.dialect.name, workspace_id, facts))
