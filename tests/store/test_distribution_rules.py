@@ -58,6 +58,9 @@ REFERENCE_TABLES = {
     "admin_tokens",
     "audit_log",
     "idempotency_keys",
+    # The console's: a user belongs to a workspace, or to none (an operator).
+    "console_users",
+    "console_sessions",
     "alembic_version",
 }
 _TENANT_REFERENCE = re.compile(
