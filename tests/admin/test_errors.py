@@ -43,3 +43,14 @@ def test_a_body_that_is_not_utf8_is_422_naming_the_body(operator: Admin) -> None
     answer = operator.post("/workspaces", content=b"\xff\xfe{",
                            headers={"Content-Type": "application/json"})  # fmt: skip
     problem(answer, 422, "body")
+
+
+def test_a_repeated_query_parameter_is_422_naming_it(operator: Admin, tenant: Tenant) -> None:
+    """It was read as its last value alone (schemathesis' negative mode found it)."""
+    problem(operator.get("/quarantine", params=[("caller", "a"), ("caller", "b")]), 422, "caller")
+    problem(
+        operator.get(f"/workspaces/{tenant.workspace.name}/records",
+                     params=[("number", "1"), ("number", "2")]),
+        422, "number",
+    )  # fmt: skip
+    assert operator.get("/quarantine", params={"caller": "a"}).status_code == 200

@@ -159,7 +159,9 @@ def error_page(response: httpx.Response, status: int) -> BeautifulSoup:
 # The browser layer.
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs an event loop in this thread while it
+# is open, and any later test of the same process that calls asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         missing_prerequisite(f"Chromium not found at {CHROMIUM}: apt-get install chromium")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from callrec import __version__
 from callrec.admin import (
@@ -27,6 +27,7 @@ from callrec.admin import (
     workspaces,
 )
 from callrec.admin.body_limit import BodyLimit
+from callrec.admin.query_params import single_query_values
 
 PREFIX = "/admin/v1"
 
@@ -38,6 +39,7 @@ def create_admin_app() -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(single_query_values)],
     )
     problems.install(app)
     app.add_middleware(BodyLimit, larger=rating.LARGER_BODIES)
