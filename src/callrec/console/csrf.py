@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
+from callrec.console.forms import MAX_FORM_BYTES, Form, read_form
+
 FIELD = "csrf"
 _SAME_SITE_VALUES = {"same-origin", "none"}  # "none": the user's own navigation
 
@@ -42,3 +44,10 @@ def check(request: Request, form: Mapping[str, str]) -> None:
     sent = form.get(FIELD, "")
     if user is None or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
         raise CsrfRefused("the form's security token is missing or out of date: reload the page")
+
+
+async def checked_form(request: Request, max_bytes: int = MAX_FORM_BYTES) -> Form:
+    """A POSTed form, read (callrec.console.forms) and refused unless it passes ``check``."""
+    form = await read_form(request, max_bytes)
+    check(request, form)
+    return form

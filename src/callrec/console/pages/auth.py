@@ -88,7 +88,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/logout")
 async def logout(request: Request, user: ConsoleUser = Depends(current_user)) -> Response:
-    csrf.check(request, await read_form(request))
+    await csrf.checked_form(request)
     state = service(request)
     await state.database.run(users.end_session, state.database.engine, request.cookies[COOKIE])
     response = RedirectResponse(LOGIN, status_code=303)

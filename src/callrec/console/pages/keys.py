@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.paths import workspace_url
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, current_user, service, workspace_page
@@ -74,8 +73,7 @@ async def create_key(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     try:
         key = await state.database.run(
@@ -103,8 +101,7 @@ async def rotate_key(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     key = await _own_key(request, user, workspace, api_key)
     grace = form.get("graceSeconds", "0").strip()
     state = service(request)
@@ -126,8 +123,7 @@ async def set_enabled(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     key = await _own_key(request, user, workspace, api_key)
     state = service(request)
     await state.database.run(

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, current_user, service, workspace_page
 from callrec.operations import numbers
@@ -67,8 +66,7 @@ async def edit_remark(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     found = await _own_number(request, user, workspace, number)
     state = service(request)
     try:

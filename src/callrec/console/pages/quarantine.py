@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import RedirectResponse, Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.paths import operator_url
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, operator_user, service
@@ -57,8 +56,7 @@ async def quarantine_page(
 
 @router.post("/quarantine/reprocess")
 async def reprocess(request: Request, user: ConsoleUser = Depends(operator_user)) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    await csrf.checked_form(request)
     state = service(request)
     report = await state.database.run(
         quarantine.reprocess, state.database.engine, user.actor, state.pipeline
@@ -72,8 +70,7 @@ async def reprocess(request: Request, user: ConsoleUser = Depends(operator_user)
 
 @router.post("/quarantine/discard")
 async def discard(request: Request, user: ConsoleUser = Depends(operator_user)) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     callids = form.every("callid")
     try:

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, operator_user, service
 from callrec.operations import rating
@@ -63,8 +62,7 @@ async def rate_decks_page(
 
 @router.post("/rate-decks/import")
 async def import_deck(request: Request, user: ConsoleUser = Depends(operator_user)) -> Response:
-    form = await read_form(request, MAX_PASTED_DECK_BYTES)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request, MAX_PASTED_DECK_BYTES)
     workspace = form.get("workspace", "")
     state = service(request)
     try:
@@ -84,8 +82,7 @@ async def import_deck(request: Request, user: ConsoleUser = Depends(operator_use
 
 @router.post("/rate-decks/rerate")
 async def rerate(request: Request, user: ConsoleUser = Depends(operator_user)) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     workspace = form.get("workspace", "")
     state = service(request)
     try:

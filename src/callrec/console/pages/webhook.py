@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.paths import workspace_url
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, current_user, service, workspace_page
@@ -64,8 +63,7 @@ async def set_target(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     try:
         await state.database.run(
@@ -87,8 +85,7 @@ async def set_enabled(
     workspace: Workspace = Depends(workspace_page),
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     await state.database.run(
         push.set_push_enabled, state.database.engine, user.actor, workspace.name,
@@ -104,8 +101,7 @@ async def retry(
     user: ConsoleUser = Depends(current_user),
 ) -> Response:
     """``batch``: one parked batch's number, or ``all``."""
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     batch = form.get("batch", "")
     if batch != "all" and not (batch.isascii() and batch.isdigit() and len(batch) < 19):
         return await _page(request, user, workspace, 422,

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from callrec.console import csrf
-from callrec.console.forms import read_form
 from callrec.console.paths import operator_url
 from callrec.console.render import render
 from callrec.console.session import ConsoleUser, operator_user, service
@@ -43,8 +42,7 @@ async def workspaces_page(request: Request, user: ConsoleUser = Depends(operator
 async def create_workspace(
     request: Request, user: ConsoleUser = Depends(operator_user)
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     try:
         await state.database.run(
@@ -64,8 +62,7 @@ async def create_workspace(
 async def rename_workspace(
     request: Request, name: str, user: ConsoleUser = Depends(operator_user)
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     try:
         await state.database.run(
@@ -84,8 +81,7 @@ async def rename_workspace(
 async def set_enabled(
     request: Request, name: str, user: ConsoleUser = Depends(operator_user)
 ) -> Response:
-    form = await read_form(request)
-    csrf.check(request, form)
+    form = await csrf.checked_form(request)
     state = service(request)
     enabled = form.get("enabled") == "1"
     await state.database.run(
