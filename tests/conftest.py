@@ -1,9 +1,10 @@
 """Shared fixtures: a fresh database per test on each backend, and a real server on a port.
 
 Every test that takes ``engine`` (or anything built on it) runs once on SQLite and once on
-PostgreSQL. PostgreSQL tests use their own schema, dropped afterwards. Without PostgreSQL on
-127.0.0.1:5432 they are skipped locally with one line saying so, and fail under CI=true.
-``database_url`` is an empty database; ``engine``'s is migrated to head from a template made
+PostgreSQL. PostgreSQL tests use their own schema: a migrated one is emptied and reused by a
+later test (tests/schema_templates.MigratedSchemas), an empty one dropped. Without PostgreSQL
+on 127.0.0.1:5432 they are skipped locally with one line saying so, and fail under CI=true.
+``database_url`` alone is an empty database; ``engine``'s is migrated to head from a template made
 once per worker by the real migrations (tests/schema_templates.py).
 """
 
@@ -81,8 +82,28 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     problem = _postgres_unavailable()
     if problem:
         missing_prerequisite(problem)
-    with postgres_schema() as url:
+    if "engine" not in request.fixturenames:  # an empty schema, for the migrations' own tests
+        with postgres_schema() as url:
+            yield url
+        return
+    schemas: schema_templates.MigratedSchemas = request.getfixturevalue("migrated_postgres")
+    schema = schemas.take()
+    url = _schema_url(schema)
+    _MIGRATED_URLS.add(url)
+    try:
         yield url
+    finally:
+        _MIGRATED_URLS.discard(url)
+        schemas.give_back(schema)
+
+
+# database_url's PostgreSQL URLs whose schema is migrated already (engine replays no script).
+_MIGRATED_URLS: set[str] = set()
+
+
+def _schema_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_ADMIN_DSN else "?"
+    return f"{POSTGRES_ADMIN_DSN}{separator}options=-csearch_path%3D{schema}"
 
 
 @contextmanager
@@ -91,12 +112,10 @@ def postgres_schema() -> Iterator[str]:
     schema = f"t_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in POSTGRES_ADMIN_DSN else "?"
     try:
-        yield f"{POSTGRES_ADMIN_DSN}{separator}options=-csearch_path%3D{schema}"
+        yield _schema_url(schema)
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        schema_templates.drop_schema(POSTGRES_ADMIN_DSN, schema)
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +133,16 @@ def recorded_postgres_migrations() -> str:
     return schema_templates.as_script(statements, POSTGRES_ADMIN_DSN)
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres(
+    recorded_postgres_migrations: str,
+) -> Iterator[schema_templates.MigratedSchemas]:
+    """This worker's migrated schemas, emptied and reused from one test to the next."""
+    schemas = schema_templates.MigratedSchemas(POSTGRES_ADMIN_DSN, recorded_postgres_migrations)
+    yield schemas
+    schemas.close()
+
+
 @pytest.fixture
 def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
     """The test's own database, migrated to head (a copy of a once-migrated template)."""
@@ -123,8 +152,9 @@ def engine(database_url: str, request: pytest.FixtureRequest) -> Iterator[Engine
         result = make_engine(database_url)
     else:
         result = make_engine(database_url)
-        script = request.getfixturevalue("recorded_postgres_migrations")
-        schema_templates.replay_migrations(result, script)
+        if database_url not in _MIGRATED_URLS:
+            script = request.getfixturevalue("recorded_postgres_migrations")
+            schema_templates.replay_migrations(result, script)
     yield result
     result.dispose()
 

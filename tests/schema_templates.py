@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,3 +116,120 @@ def replay_migrations(engine: Engine, script: str) -> None:
         connection.commit()
     finally:
         connection.close()
+
+
+# What a migrated schema looks like to PostgreSQL: its relations and their columns, its
+# constraints, and the Alembic revision. A test that changed any of it (a downgrade, an
+# ALTER) gets its schema dropped rather than reused.
+_SIGNATURE = """
+SELECT md5(
+    coalesce((SELECT string_agg(shape, ',' ORDER BY shape) FROM (
+        SELECT c.relname || ':' || c.relkind::text || ':' || coalesce(string_agg(
+            a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || ' ' || a.attnotnull::text,
+            ';' ORDER BY a.attnum), '') AS shape
+        FROM pg_class c
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relnamespace = %(schema)s::regnamespace
+        GROUP BY c.relname, c.relkind) relations), '')
+    || '|' || coalesce((SELECT string_agg(conname || contype::text, ',' ORDER BY conname)
+        FROM pg_constraint WHERE connamespace = %(schema)s::regnamespace), '')
+)
+"""
+
+
+class MigratedSchemas:
+    """One worker's migrated PostgreSQL schemas, emptied and renamed between tests.
+
+    A fresh schema per test cost about 0.5 s on a loaded machine (the migration script
+    replayed, then DROP SCHEMA ... CASCADE), ~1,400 times a run. Emptying a used one costs
+    ~0.04 s: every table but ``alembic_version`` is deleted from (foreign keys off for the
+    transaction) and its sequences restart, so the next test sees exactly what the migrations
+    left, which is nothing but the revision (checked when the first schema is made). The
+    schema is renamed as well, so a connection a test leaked still names the old schema and
+    fails rather than writing into the next test's tables. Anything unexpected (another shape,
+    a lock held past 10 s, an error) drops the schema instead, as before.
+    """
+
+    def __init__(self, admin_dsn: str, script: str) -> None:
+        self._dsn = admin_dsn
+        self._script = script
+        self._connection = psycopg.connect(admin_dsn, autocommit=True)
+        self._free: list[str] = []
+        self._signature: str | None = None
+        self._tables: list[str] = []
+        self._sequences: list[str] = []
+
+    def take(self) -> str:
+        """A schema at head holding no rows but the Alembic revision."""
+        if self._free:
+            return self._free.pop()
+        schema = _new_schema_name()
+        self._connection.execute(f'CREATE SCHEMA "{schema}"')
+        with psycopg.connect(self._dsn, options=f"-csearch_path={schema}") as connection:
+            connection.execute(self._script)  # one simple query, one transaction
+        if self._signature is None:
+            self._learn(schema)
+        return schema
+
+    def give_back(self, schema: str) -> None:
+        try:
+            if self.signature(schema) != self._signature:
+                raise _Changed(schema)
+            renamed = _new_schema_name()
+            with self._connection.transaction():
+                self._connection.execute("SET LOCAL lock_timeout = '10s'")
+                self._connection.execute("SET LOCAL session_replication_role = replica")
+                for table in self._tables:
+                    self._connection.execute(f'DELETE FROM "{schema}"."{table}"')
+                for sequence in self._sequences:
+                    self._connection.execute(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+                self._connection.execute(f'ALTER SCHEMA "{schema}" RENAME TO "{renamed}"')
+        except (psycopg.Error, _Changed):
+            drop_schema(self._dsn, schema)
+            return
+        self._free.append(renamed)
+
+    def signature(self, schema: str) -> str:
+        shape = self._connection.execute(_SIGNATURE, {"schema": schema}).fetchone()
+        revision = self._connection.execute(
+            f"SELECT string_agg(version_num, ',') FROM \"{schema}\".alembic_version"
+        ).fetchone()
+        return f"{shape[0] if shape else ''}@{revision[0] if revision else ''}"
+
+    def close(self) -> None:
+        for schema in self._free:
+            drop_schema(self._dsn, schema)
+        self._free.clear()
+        self._connection.close()
+
+    def _learn(self, schema: str) -> None:
+        """The tables and sequences to empty, after checking the migrations left no rows."""
+        rows = self._connection.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = %s ORDER BY tablename", [schema]
+        ).fetchall()
+        self._tables = [name for (name,) in rows if name != "alembic_version"]
+        for table in self._tables:
+            found = self._connection.execute(f'SELECT 1 FROM "{schema}"."{table}" LIMIT 1')
+            if found.fetchone() is not None:
+                raise RuntimeError(
+                    f"the migrations leave rows in {table}: emptying a schema between tests "
+                    "would delete them (tests/schema_templates.MigratedSchemas)"
+                )
+        sequences = self._connection.execute(
+            "SELECT sequencename FROM pg_sequences WHERE schemaname = %s", [schema]
+        ).fetchall()
+        self._sequences = [name for (name,) in sequences]
+        self._signature = self.signature(schema)
+
+
+class _Changed(Exception):
+    """The test changed its schema's shape: it is dropped, not reused."""
+
+
+def _new_schema_name() -> str:
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+def drop_schema(admin_dsn: str, schema: str) -> None:
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')

@@ -1,4 +1,5 @@
-"""The ``engine`` fixture's database (a template copy or replay) is what the migrations build.
+"""The ``engine`` fixture's database (a template copy or replay, or on PostgreSQL an emptied
+schema an earlier test used) is what the migrations build.
 
 tests/schema_templates.py saves the suite running Alembic for every test; this pins that the
 shortcut gives each test the very schema, data and revision a real ``upgrade`` gives.
@@ -11,13 +12,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from callrec.store import accounts, make_engine, upgrade
 from callrec.store.migrate import current_revision, head_revision
-from tests.conftest import postgres_schema
+from tests.conftest import POSTGRES_ADMIN_DSN, _postgres_unavailable, _schema_url, postgres_schema
+from tests.schema_templates import MigratedSchemas
 
 
 @contextmanager
@@ -74,3 +77,49 @@ def test_each_test_starts_with_an_empty_database_of_its_own(engine: Engine, turn
     assert accounts.list_workspaces(engine) == []
     accounts.create_workspace(engine, f"only-in-the-{turn}-test", "USD")
     assert len(accounts.list_workspaces(engine)) == 1
+
+
+@pytest.fixture
+def schemas(recorded_postgres_migrations: str) -> Iterator[MigratedSchemas]:
+    """A pool of its own, so what these tests do to it stays out of the worker's."""
+    if _postgres_unavailable():
+        pytest.skip("PostgreSQL's schemas only")
+    pool = MigratedSchemas(POSTGRES_ADMIN_DSN, recorded_postgres_migrations)
+    yield pool
+    pool.close()
+
+
+def _schema_exists(schema: str) -> bool:
+    with psycopg.connect(POSTGRES_ADMIN_DSN) as connection:
+        found = connection.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [schema])
+        return found.fetchone() is not None
+
+
+def test_a_reused_schema_is_emptied_renamed_and_what_the_migrations_build(
+    schemas: MigratedSchemas, tmp_path: Path
+) -> None:
+    first = schemas.take()
+    used = make_engine(_schema_url(first))
+    accounts.create_workspace(used, "left-behind", "USD")
+    accounts.create_key(used, "left-behind")
+    used.dispose()
+    schemas.give_back(first)
+    again = schemas.take()
+    assert again != first
+    assert not _schema_exists(first)  # a leaked URL names nothing now
+    reused = make_engine(_schema_url(again))
+    try:
+        with _really_migrated(reused, tmp_path) as real:
+            assert _describe(reused) == _describe(real)
+        assert accounts.create_workspace(reused, "next", "USD").id == 1  # sequences restarted
+    finally:
+        reused.dispose()
+
+
+def test_a_schema_a_test_changed_is_dropped_not_reused(schemas: MigratedSchemas) -> None:
+    schema = schemas.take()
+    with psycopg.connect(_schema_url(schema), autocommit=True) as connection:
+        connection.execute("ALTER TABLE workspaces ADD COLUMN added_by_a_test text")
+    schemas.give_back(schema)
+    assert not _schema_exists(schema)
+    assert schemas.take() != schema
