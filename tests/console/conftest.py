@@ -85,14 +85,17 @@ def make_user(seeded: Engine) -> UserMaker:
 
 @pytest.fixture
 def console_server(start_server: Callable[..., RunningServer], seeded: Engine) -> RunningServer:
-    return start_server()
+    # A test reads each page (BeautifulSoup) before asking for the next one; on a loaded
+    # machine that took longer than the 5 s default keep-alive, and the server closed the
+    # connection just as the next request went out on it ("Server disconnected").
+    return start_server(keepalive_timeout_seconds=120)
 
 
 class Session:
     """An httpx client logged in to the console (cookies kept), with form helpers."""
 
     def __init__(self, server: RunningServer) -> None:
-        self.http = httpx.Client(base_url=server.base_url, timeout=10, follow_redirects=False)
+        self.http = httpx.Client(base_url=server.base_url, timeout=30, follow_redirects=False)
 
     def login(self, login: Login) -> httpx.Response:
         answer = self.http.post(
