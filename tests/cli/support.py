@@ -1,20 +1,33 @@
-"""Running the real ``callrec`` console script as a subprocess, and reading what it said."""
+"""Running the real ``callrec`` command line, and reading what it said.
+
+Most commands run in this process, through the same ``callrec.cli.main`` the console script
+calls, with argv, the environment, stdin, stdout and stderr swapped in for the call and the
+logging set-up put back afterwards: a Python start-up and callrec's imports cost about 1.7 s
+of CPU, which made the CLI's subprocesses most of the suite's time. Commands that own their
+process (``serve``, ``push worker``, ``cdr import --jobs``) always run as the installed console
+script, as does ``serving``. ``TESTS_CLI=subprocess`` runs every
+command as the console script, to check that nothing depends on running in-process.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+from typer.testing import CliRunner
 
 # The console script installed beside this interpreter (the project's virtualenv).
 CALLREC = str(Path(sys.executable).with_name("callrec"))
@@ -52,6 +65,19 @@ def run_cli(
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
 ) -> CliResult:
+    if _owns_its_process(args) or os.environ.get("TESTS_CLI") == "subprocess":
+        return run_cli_subprocess(database_url, *args, stdin=stdin, env=env, timeout=timeout)
+    return _run_in_process(args, cli_env(database_url, env), stdin)
+
+
+def run_cli_subprocess(
+    database_url: str,
+    *args: str,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 120,
+) -> CliResult:
+    """The installed console script in a process of its own."""
     completed = subprocess.run(
         [CALLREC, *args],
         capture_output=True,
@@ -64,8 +90,92 @@ def run_cli(
     return CliResult(args, completed.returncode, completed.stdout, completed.stderr)
 
 
+def _owns_its_process(args: tuple[str, ...]) -> bool:
+    """Serves until signalled, installs signal handlers, or starts worker processes."""
+    return (
+        "serve" in args[:1]
+        or args[:2] == ("push", "worker")
+        or any(arg == "--jobs" or arg.startswith("--jobs=") for arg in args)
+    )
+
+
+def _run_in_process(args: tuple[str, ...], env: dict[str, str], stdin: str | None) -> CliResult:
+    from callrec.cli.main import main
+
+    saved_environ, saved_argv = dict(os.environ), sys.argv
+    saved_logging = _LoggingState.save()
+    runner = CliRunner()
+    unset: dict[str, str | None] = {name: None for name in os.environ if name not in env}
+    try:
+        with runner.isolation(input=stdin or "", env={**unset, **env}) as (out, err, _):
+            sys.argv = ["callrec", *args]
+            returncode = _exit_code(main)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            stdout, stderr = out.getvalue(), err.getvalue()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        sys.argv = saved_argv
+        saved_logging.restore()
+    return CliResult(args, returncode, stdout.decode(), stderr.decode())
+
+
+def _exit_code(main: Callable[[], None]) -> int:
+    """What the process would have exited with; an escaping exception prints its traceback,
+    as the interpreter would."""
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        sys.stderr.write(f"{exc.code}\n")
+        return 1
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+@dataclass
+class _LoggingState:
+    """What ``configure_logging`` changes: the root handlers and the levels it sets."""
+
+    root_handlers: list[logging.Handler]
+    levels: dict[str, int]
+    access_handlers: list[logging.Handler]
+    access_propagate: bool
+
+    NAMES: ClassVar[tuple[str, ...]] = ("", "callrec", "uvicorn", "uvicorn.error")
+
+    @classmethod
+    def save(cls) -> _LoggingState:
+        access = logging.getLogger("uvicorn.access")
+        return cls(
+            list(logging.getLogger().handlers),
+            {name: logging.getLogger(name).level for name in cls.NAMES},
+            list(access.handlers),
+            access.propagate,
+        )
+
+    def restore(self) -> None:
+        root = logging.getLogger()
+        for handler in set(root.handlers) - set(self.root_handlers):
+            with contextlib.suppress(Exception):
+                handler.close()
+        root.handlers[:] = self.root_handlers
+        for name, level in self.levels.items():
+            logging.getLogger(name).setLevel(level)
+        access = logging.getLogger("uvicorn.access")
+        access.handlers[:] = self.access_handlers
+        access.propagate = self.access_propagate
+
+
 def run_cli_concurrently(database_url: str, *commands: tuple[str, ...]) -> list[CliResult]:
-    """Run independent commands side by side: each one is a whole Python start-up."""
+    """Independent commands: in-process one after another, or as console scripts side by
+    side (each one is a whole Python start-up)."""
+    if os.environ.get("TESTS_CLI") != "subprocess":
+        return [run_cli(database_url, *args) for args in commands]
     processes = [
         subprocess.Popen(
             [CALLREC, *args],
