@@ -100,8 +100,14 @@ def _owns_its_process(args: tuple[str, ...]) -> bool:
 
 
 def _run_in_process(args: tuple[str, ...], env: dict[str, str], stdin: str | None) -> CliResult:
+    from callrec.cli.common import err, out
     from callrec.cli.main import main
 
+    # rich fixes a console's width from COLUMNS when it is made, at the first import in this
+    # process; a new process would make it from this call's environment.
+    columns = env.get("COLUMNS", "")
+    for console in (out, err):
+        console.width = int(columns) if columns.isdigit() else 80
     saved_environ, saved_argv = dict(os.environ), sys.argv
     saved_logging = _LoggingState.save()
     runner = CliRunner()
