@@ -12,6 +12,7 @@ command as the console script, to check that nothing depends on running in-proce
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -213,10 +214,32 @@ def assert_one_line_error(result: CliResult, *fragments: str) -> str:
     return lines[0]
 
 
+# Ports for servers a test starts by number: below the kernel's ephemeral range (32768 and
+# up on Linux), where every port-0 bind and outgoing connection lands, one block per xdist
+# worker. A port the kernel had just handed out as "free" could be taken by another worker's
+# server before ours bound it, and a test then talked to that server (CI: a console login
+# refused by someone else's database).
+_PORT_BLOCK_START, _PORT_BLOCK_SIZE = 20_000, 1_500
+_next_ports: Iterator[int] | None = None
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port no other test process of this run picks, free when this returns."""
+    global _next_ports
+    if _next_ports is None:
+        worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+        first = _PORT_BLOCK_START + (worker % 8) * _PORT_BLOCK_SIZE
+        start = first + os.getpid() % _PORT_BLOCK_SIZE  # another run's leftovers elsewhere
+        block = range(first, first + _PORT_BLOCK_SIZE)
+        _next_ports = itertools.cycle([*block[start - first :], *block[: start - first]])
+    for port in itertools.islice(_next_ports, _PORT_BLOCK_SIZE):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in this test process's block")
 
 
 @contextmanager
