@@ -37,6 +37,8 @@ from callrec.model import RawCdr
 from callrec.store import make_engine
 
 CHUNK_LINES = BATCH_SIZE  # a chunk is a batch: one notion, ``cdr import --batch-size``
+# A file import is one long writer per process: it keeps more of the database's pages.
+STORE_CACHE_MIB = 64
 TURN_POLL_SECONDS = 0.5
 Parser = Callable[[Iterable[bytes], ZoneInfo | None, int], Iterator[SourceItem]]
 ChunkItem = RatedCdr | Rejected | Skipped
@@ -75,6 +77,7 @@ class ChunkImporter:
 
     def __init__(self, pipeline: Pipeline, source_format: str, tz: ZoneInfo | None) -> None:
         self.pipeline = pipeline
+        pipeline.keep_store_pages(STORE_CACHE_MIB)
         self.parse = PARSERS[source_format]
         self.tz = tz
 
