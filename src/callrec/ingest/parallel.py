@@ -24,6 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.synchronize import Condition
+from types import ModuleType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -214,12 +215,27 @@ def _import_chunk(index: int, first_line: int, lines: list[bytes]) -> IngestRepo
 
 def _worker_preload() -> list[str]:
     """What a worker needs, for the fork server to import once instead of each worker doing
-    so: this module, and the main module (which a worker imports again, as spawn does), by
-    path (a script such as ``callrec``) or by name (``python -m``)."""
-    name = getattr(getattr(sys.modules["__main__"], "__spec__", None), "name", None)
+    so: this module, and the main module, which a worker runs again as spawn does (by name
+    for ``python -m``; a script's, such as the ``callrec`` console script's, imports: Python
+    3.11's fork server skips ``__main__`` given by path, and the script re-run in each worker
+    then finds them imported)."""
+    main = sys.modules["__main__"]
+    name = getattr(getattr(main, "__spec__", None), "name", None)
     # A package's __main__ (python -m pytest) would run, not just import: workers skip it too.
     by_name = [name] if name is not None and not name.endswith("__main__") else []
-    return ["__main__", __name__, *by_name]
+    return ["__main__", __name__, *by_name, *sorted(_modules_imported_by(main))]
+
+
+def _modules_imported_by(module: ModuleType) -> set[str]:
+    """The modules whose names (or the modules themselves) ``module`` imported."""
+    found = set()
+    for value in vars(module).values():
+        origin = (
+            value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        )
+        if isinstance(origin, str) and origin in sys.modules and "__main__" not in origin:
+            found.add(origin)
+    return found
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
