@@ -218,3 +218,61 @@ def test_csv_and_asterisk_imports_resume_after_their_committed_records(
     with engine.connect() as conn:
         stored = conn.execute(select(call_records.c.callid)).scalars().all()
     assert len(stored) == len(set(stored)) == good
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started by ``pid``, and by them, and so on (``/proc``, Linux)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+@pytest.mark.timeout(300)
+def test_the_workers_and_their_fork_server_exit_when_the_import_is_killed(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """Workers are forked by a fork server, not by the import: they watch the import itself
+    and stop with it, rather than storing chunks nobody will checkpoint."""
+    set_up_acme(engine)
+    source = tmp_path / "cdrs.jsonl"
+    source.write_text("".join(_line(n) for n in range(1, LINES + 1)))
+    checkpoint = tmp_path / "cdrs.jsonl.callrec-checkpoint"
+    process = subprocess.Popen(
+        _import_args(source, jobs=2),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        env=cli_env(database_url),
+    )
+    deadline = time.monotonic() + 120  # bounds the waits only; nothing asserts on time
+    workers: set[int] = set()
+    while len(workers) < 3 and time.monotonic() < deadline:  # the fork server and two workers
+        assert process.poll() is None, "the import finished before it could be killed"
+        workers = _descendants(process.pid)
+        time.sleep(0.01)
+    assert len(workers) >= 3, workers
+    while _committed_lines(checkpoint) < 2 * BATCH and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if _alive(pid)]

@@ -201,6 +201,15 @@ class Pipeline:
         self.engine = engine
         self.rating = RatingCache()
         self.pricer = RecordPricer()
+        # SQLite pages a storing connection may keep (``keep_store_pages``); None: the default.
+        self.store_cache_mib: int | None = None
+
+    def keep_store_pages(self, mib: int) -> None:
+        """Let each connection that stores a batch keep up to ``mib`` MiB of database pages
+        (SQLite; its default is 2 MiB). A long import re-reads the records' and callid
+        registry's B-trees otherwise once they outgrow the cache; storing a chunk of 2000 demo
+        CDRs into 100k took 10-15 % less CPU with 64 MiB (issue 15)."""
+        self.store_cache_mib = mib
 
     def process(self, cdrs: Sequence[RawCdr], release_routed: bool = False) -> IngestReport:
         """Rate and store one batch; returns what happened to each CDR.
@@ -234,6 +243,8 @@ class Pipeline:
     def store_plan(self, plan: StorePlan, release_routed: bool = False) -> IngestReport:
         """``store`` of a batch already planned (``plan``, before the write lock)."""
         with write_transaction(self.engine) as conn:
+            if self.store_cache_mib is not None and conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA cache_size = -{self.store_cache_mib * 1024}")
             rated_again = self._still_current(conn, plan.rated)
             if rated_again is not None:
                 plan = self.plan(rated_again)
