@@ -4,14 +4,19 @@ SQL, no notice) within STALE_AT_MOST_SECONDS; and without its listener nothing i
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from callrec.api.vendor.read_postgres import PostgresReader
+from callrec.api.vendor.walk_memory import WalkMemory
+from callrec.store import accounts
+from callrec.store.accounts import KeyCredentials
 from tests.conftest import Tenant
 from tests.helpers import QUERY_PAGE, RunningServer, page_body, signed_headers
 
@@ -83,3 +88,60 @@ def test_without_its_listener_every_request_reads_its_credentials(
         while reader._held._listener is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert reader._held._listener is not None  # reopened in the background
+
+
+def _reads(how: str) -> float:
+    return REGISTRY.get_sample_value("callrec_credentials_reads_total", {"how": how}) or 0.0
+
+
+def test_a_key_in_steady_use_is_read_ahead_of_its_expiry_and_never_waited_for(
+    engine: Engine, tenant: Tenant
+) -> None:
+    """Expiry used to send every request in flight to the database at once (the cache hit's
+    p99): now the entry is read again in the background while it is still being used."""
+    now = [0.0]
+
+    async def steady_use() -> tuple[float, float]:
+        url = engine.url.render_as_string(hide_password=False)
+        reader = PostgresReader(url, WalkMemory(), clock=lambda: now[0])
+        await reader.open()
+        waited, ahead = _reads("waited"), _reads("ahead")
+        try:
+            # Concurrent requests for a key nobody holds share one read.
+            found = await asyncio.gather(*(reader.credentials(tenant.api_key) for _ in range(16)))
+            assert {c.api_key if c else None for c in found} == {tenant.api_key}
+            for step in range(1, 30):  # three seconds of a key in use, 0.1 s apart
+                now[0] = step * 0.1
+                assert await reader.credentials(tenant.api_key) is not None
+                for _ in range(100):  # let a read ahead that was started finish
+                    if not reader._credentials._reads:
+                        break
+                    await asyncio.sleep(0.01)
+            return _reads("waited") - waited, _reads("ahead") - ahead
+        finally:
+            await reader.close()
+
+    waited, ahead = asyncio.run(steady_use())
+    assert waited == 1
+    assert ahead >= 5  # one every half second at least
+
+
+def test_a_read_ahead_does_not_outlive_a_change_it_raced(engine: Engine, tenant: Tenant) -> None:
+    """A key disabled once its entry is due to be read ahead: the next request is refused."""
+    now = [0.0]
+
+    async def race() -> KeyCredentials | None:
+        url = engine.url.render_as_string(hide_password=False)
+        reader = PostgresReader(url, WalkMemory(), clock=lambda: now[0])
+        await reader.open()
+        try:
+            await reader.credentials(tenant.api_key)
+            now[0] = 0.6
+            await reader.credentials(tenant.api_key)  # starts the read ahead
+            await asyncio.to_thread(accounts.set_key_enabled, engine, tenant.api_key, False)
+            return await reader.credentials(tenant.api_key)
+        finally:
+            await reader.close()
+
+    found = asyncio.run(race())
+    assert found is None or not found.key_enabled

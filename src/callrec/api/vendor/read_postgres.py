@@ -7,12 +7,14 @@ next page of a walk (``snapshot_statement``), read in binary (psycopg then conve
 a deep page whose seek needs the counts first reads both in one REPEATABLE READ, READ ONLY
 transaction, sent as one pipeline.
 
-Credentials (with the records revision) are held in memory (callrec.api.vendor.credentials_memory),
-so a page cache hit touches no database.
+Credentials (with the records revision) are held in memory (callrec.api.vendor.credentials_memory)
+and read again before they expire (callrec.api.vendor.credentials_reads), so a page cache hit
+touches no database.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -20,6 +22,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from callrec.api.vendor.credentials_memory import CredentialsMemory
+from callrec.api.vendor.credentials_reads import CredentialsReads
 from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
 from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.observability.metrics import DB_CONNECTIONS_IN_USE
@@ -50,7 +53,9 @@ def _format(statement: Statement) -> tuple[str, tuple[Any, ...]]:
 
 
 class PostgresReader:
-    def __init__(self, database_url: str, memory: WalkMemory) -> None:
+    def __init__(
+        self, database_url: str, memory: WalkMemory, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._pool = AsyncConnectionPool(
             libpq_conninfo(database_url),
             min_size=1,
@@ -59,13 +64,15 @@ class PostgresReader:
             open=False,
         )
         self._memory = memory
-        self._held = CredentialsMemory(libpq_conninfo(database_url), self._acknowledge)
+        self._held = CredentialsMemory(libpq_conninfo(database_url), self._acknowledge, clock)
+        self._credentials = CredentialsReads(self._held, self._lookup_credentials)
 
     async def open(self) -> None:
         await self._pool.open(wait=True, timeout=30)
         await self._held.open()
 
     async def close(self) -> None:
+        await self._credentials.close()
         await self._held.close()
         await self._pool.close()
 
@@ -108,19 +115,14 @@ class PostgresReader:
         return await self._on_a_connection(read)
 
     async def credentials(self, api_key: str) -> KeyCredentials | None:
-        held = self._held.get(api_key)
-        if held is not None:
-            return held
+        return await self._credentials.get(api_key)
 
+    async def _lookup_credentials(self, api_key: str) -> KeyCredentials | None:
         async def lookup(conn: psycopg.AsyncConnection[Any]) -> KeyCredentials | None:
             cursor = await conn.execute(_CREDENTIALS, (api_key,))
             return credentials_from_rows(await cursor.fetchall())
 
-        reading = self._held.reading()
-        found = await self._on_a_connection(lookup)
-        if found is not None:
-            self._held.keep(reading, found)
-        return found
+        return await self._on_a_connection(lookup)
 
     async def page(self, request: PageRequest, revision_hint: int) -> PageRows:
         async def read(conn: psycopg.AsyncConnection[Any]) -> PageRows:
