@@ -1,7 +1,8 @@
-"""The PostgreSQL cache hit's tail: p99 of page 1 answered from the cache, and how many
-credential reads the server made meanwhile, base and branch servers alternating.
+"""PostgreSQL page 1, base and branch servers alternating with the stack baseline: the cache
+hit's p99 and the credential reads behind it, or the cache miss's throughput.
 
-    .venv/bin/python -m bench.hit_tail --base-src /tmp/base/src --rounds 3 --seconds 10
+    .venv/bin/python -m bench.query_ab --base-src /tmp/base/src --rounds 3 --seconds 10
+    .venv/bin/python -m bench.query_ab --base-src /tmp/base/src --case miss
 
 ``--base-src`` is another checkout's ``src`` (e.g. ``git archive <commit> src | tar -x``): its
 server runs with it first on PYTHONPATH. Credential reads are the bench schema's ``api_keys``
@@ -26,9 +27,9 @@ import psycopg
 from bench.common import POSTGRES_DSN, machine, today
 from bench.dataset import DatasetPlan, ensure_dataset
 from bench.modes import QUICK
-from bench.query_bench import choose_windows
+from bench.query_bench import DAY_SECONDS, PAGE_SIZE, choose_windows
 from bench.servers import Server, callrec_server, stack_server
-from bench.signed import QUERY_PAGE_PATH, Credentials, page_body
+from bench.signed import MICROS, QUERY_PAGE_PATH, Credentials, fresh_window_template, page_body
 from bench.walk import PageClient
 from bench.wrk import LoadSpec, WrkResult, run_wrk
 
@@ -49,7 +50,7 @@ def _key_reads(schema: str) -> int:
 
 def _measure(server: Server, load: LoadSpec, seconds: float, schema: str) -> dict[str, Any]:
     url = server.base_url + QUERY_PAGE_PATH
-    run_wrk(url, load, 1, CONNECTIONS)  # warm: the page cached, the key's credentials held
+    run_wrk(url, load, 1, CONNECTIONS)  # warm: page cached (hit), statements prepared
     time.sleep(STATS_SETTLE_SECONDS)
     before = _key_reads(schema)
     result: WrkResult = run_wrk(url, load, seconds, CONNECTIONS)
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base-src", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--case", choices=["hit", "miss"], default="hit")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     dataset = ensure_dataset("postgresql", DatasetPlan(QUICK.calls))
@@ -79,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     credentials = Credentials(workspace.api_key, workspace.secret)
     day = choose_windows(dataset, workspace, QUICK.walk_records).day
     load = LoadSpec(credentials.headers(), body=page_body(day, 1))
+    if args.case == "miss":  # every request a window nobody asked for: bench.query_bench's (a)
+        load = LoadSpec(
+            credentials.headers(),
+            template=fresh_window_template(PAGE_SIZE),
+            fresh_windows=(day.start_us // MICROS, DAY_SECONDS),
+            seed=15,
+        )
     rounds: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="callrec-hit-tail-") as folder:
         logs = Path(folder)
@@ -110,7 +119,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(_line(name, figures[name]), flush=True)
             rounds.append(figures)
     if args.out is not None:
-        result = {"date": today(), "machine": machine(), "seconds": args.seconds}
+        result = {
+            "case": args.case,
+            "date": today(),
+            "machine": machine(),
+            "seconds": args.seconds,
+        }
         args.out.write_text(json.dumps({**result, "rounds": rounds}, indent=2) + "\n")
     return 0
 
