@@ -98,14 +98,18 @@ def test_a_key_in_steady_use_is_read_ahead_of_its_expiry_and_never_waited_for(
     engine: Engine, tenant: Tenant
 ) -> None:
     """Expiry used to send every request in flight to the database at once (the cache hit's
-    p99): now the entry is read again in the background while it is still being used."""
+    p99): now the entry is read again in the background while it is still being used.
+
+    Other tests' schemas share the notice channel: a notice naming the same workspace id
+    drops the entry (as it must), and each such notice may cost one more waited read."""
     now = [0.0]
 
-    async def steady_use() -> tuple[float, float]:
+    async def steady_use() -> tuple[float, float, int]:
         url = engine.url.render_as_string(hide_password=False)
         reader = PostgresReader(url, WalkMemory(), clock=lambda: now[0])
         await reader.open()
         waited, ahead = _reads("waited"), _reads("ahead")
+        notices = reader._held.notices
         try:
             # Concurrent requests for a key nobody holds share one read.
             found = await asyncio.gather(*(reader.credentials(tenant.api_key) for _ in range(16)))
@@ -117,13 +121,14 @@ def test_a_key_in_steady_use_is_read_ahead_of_its_expiry_and_never_waited_for(
                     if not reader._credentials._reads:
                         break
                     await asyncio.sleep(0.01)
-            return _reads("waited") - waited, _reads("ahead") - ahead
+            foreign = reader._held.notices - notices
+            return _reads("waited") - waited, _reads("ahead") - ahead, foreign
         finally:
             await reader.close()
 
-    waited, ahead = asyncio.run(steady_use())
-    assert waited == 1
-    assert ahead >= 5  # one every half second at least
+    waited, ahead, foreign_notices = asyncio.run(steady_use())
+    assert waited <= 1 + foreign_notices  # without reading ahead: one more every second
+    assert ahead + foreign_notices >= 5  # one every half second at least
 
 
 def test_a_read_ahead_does_not_outlive_a_change_it_raced(engine: Engine, tenant: Tenant) -> None:
