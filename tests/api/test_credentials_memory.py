@@ -51,12 +51,17 @@ def _disable_without_notice(engine: Engine, tenant: Tenant) -> None:
 def test_a_change_without_a_notice_is_seen_within_the_bound(
     engine: Engine, tenant: Tenant, server: RunningServer
 ) -> None:
+    reader = server.state.reader
+    assert isinstance(reader, PostgresReader)
     with server.client() as http:
         assert _status(http, tenant) == "0"
-        held_since = time.monotonic()
+        held_since, notices = time.monotonic(), reader._held.notices
         _disable_without_notice(engine, tenant)
         still_held = _status(http, tenant)
-        if time.monotonic() - held_since < STALE_AT_MOST_SECONDS / 2:
+        # Other tests' schemas share the notice channel: one of their notices may drop what
+        # this server holds (a key change drops everything), and then the key is read again.
+        undisturbed = reader._held.notices == notices
+        if time.monotonic() - held_since < STALE_AT_MOST_SECONDS / 2 and undisturbed:
             assert still_held == "0"  # held: this request read no credentials
         time.sleep(STALE_AT_MOST_SECONDS)
         assert _status(http, tenant) == "-30"
