@@ -19,7 +19,7 @@ from callrec.api.vendor.read_postgres import PostgresReader
 from callrec.api.vendor.read_sqlite import SqliteReader
 from callrec.api.vendor.readers import open_page_reader
 from callrec.api.vendor.walk_memory import WalkMemory
-from callrec.store import accounts, make_engine, upgrade
+from callrec.store import accounts, make_engine, page_plan, upgrade
 from callrec.store.records import bump_records_revision, insert_records
 from callrec.wire.times import parse_iso_instant
 from tests.conftest import Tenant
@@ -165,3 +165,21 @@ def test_a_dropped_postgresql_connection_is_replaced_without_failing_the_read(
     assert before is not None
     assert after is not None
     assert after.workspace_id == before.workspace_id
+
+
+def test_a_page_whose_seek_needs_the_counts_first_is_read_from_one_snapshot(
+    engine: Engine, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deep page nothing was remembered for (here every page: no plain OFFSET allowed):
+    the counts are read before the page, in the same snapshot, and the page is exact."""
+    monkeypatch.setattr(page_plan, "DIRECT_OFFSET", 0)
+    _store(engine, tenant, 12)
+    ws = tenant.workspace.id
+    pages = [_pages(engine, (ws, current, 0))[0] for current in (1, 2, 3, 4)]  # fresh readers
+    assert [_callids(p) for p in pages] == [
+        ["c00", "c01", "c02", "c03", "c04"],
+        ["c05", "c06", "c07", "c08", "c09"],
+        ["c10", "c11"],
+        [],
+    ]
+    assert {(p.total, p.revision) for p in pages} == {(12, 1)}

@@ -48,6 +48,12 @@ PAGE_CACHE_LOOKUPS = Counter(
     "queryPage answer cache lookups, by result (hit, miss).",
     ["result"],
 )
+CREDENTIALS_READS = Counter(
+    "callrec_credentials_reads",
+    "API key credentials read from PostgreSQL by the query path: waited (a request waited "
+    "for the read) or ahead (read in the background before the held entry expired).",
+    ["how"],
+)
 REDIS_BREAKER_STATE = Gauge(
     "callrec_redis_breaker_state",
     "The Redis circuit breaker: 0 closed, 1 half-open, 2 open (the worst of live workers).",

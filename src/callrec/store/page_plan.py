@@ -145,3 +145,66 @@ def page_statement(
 def _empty_page(workspace_id: int) -> Statement:
     # A range that holds nothing: the caller still runs one statement, and keeps one shape.
     return PAGE_SQL, (workspace_id, 0, 0, 0, 0)
+
+
+# PostgreSQL: the revision, the window's counts and the page in one statement. A statement
+# sees one snapshot, so it needs no transaction around it (BEGIN and COMMIT were two of the
+# seven statements a miss sent); its first row carries the revision and the counts, the
+# rows after it are the page. The counts come as text ("head tail hour:n hour:n ...").
+_HOURS_TEXT_SQL = (
+    f"SELECT string_agg(hour_us || ':' || n, ' ' ORDER BY hour_us) FROM {call_counts.name} "
+    "WHERE workspace_id = ? AND hour_us >= ? AND hour_us < ? AND n > 0"
+)
+SNAPSHOT_LEAD_COLUMNS = 2  # the revision and the counts' text, NULL on the page's rows
+_NO_PAGE_COLUMNS = ", ".join("NULL" for _ in STORED_COLUMNS)
+
+
+def snapshot_statement(
+    workspace_id: int, counts: CountStatements | None, page: Statement
+) -> Statement:
+    """One statement for ``REVISION_SQL``, ``counts`` (if not known already) and ``page``.
+
+    Rows come out in UNION ALL's branch order: PostgreSQL appends the branches one after the
+    other (a parallel append could interleave them, and is not planned for statements this
+    small); ``split_snapshot`` checks the first row is the revision's all the same.
+    """
+    revision = f"({REVISION_SQL})"
+    if counts is None:
+        counts_text, counts_params = "NULL", ()
+    elif len(counts.statements) == 1:
+        [(count_sql, count_params)] = counts.statements
+        counts_text, counts_params = f"({count_sql}) || ' 0'", count_params
+    else:
+        (head_sql, head_params), (_, hours_params), (tail_sql, tail_params) = counts.statements
+        counts_text = f"concat_ws(' ', ({head_sql}), ({tail_sql}), ({_HOURS_TEXT_SQL}))"
+        counts_params = (*head_params, *tail_params, *hours_params)
+    page_sql, page_params = page
+    sql = (
+        f"(SELECT {revision}, {counts_text}, {_NO_PAGE_COLUMNS}) UNION ALL "
+        f"({page_sql.replace('SELECT ', 'SELECT NULL, NULL, ', 1)})"
+    )
+    return sql, (workspace_id, *counts_params, *page_params)
+
+
+def split_snapshot(
+    rows: list[tuple[Any, ...]],
+) -> tuple[int, WindowCounts | None, list[tuple[Any, ...]]]:
+    """A snapshot statement's rows as the revision, the counts (None if not asked) and the page
+    (tuples in STORED_COLUMNS order)."""
+    revision, counts_text = rows[0][:SNAPSHOT_LEAD_COLUMNS]
+    if revision is None or rows[0][SNAPSHOT_LEAD_COLUMNS] is not None:
+        raise RuntimeError("the snapshot statement's first row is not its revision")
+    page = [row[SNAPSHOT_LEAD_COLUMNS:] for row in rows[1:]]
+    if counts_text is None:
+        return revision, None, page
+    head, tail, *hours = counts_text.split(" ")
+    return (
+        revision,
+        WindowCounts(int(head), tuple(_hour(text) for text in hours), int(tail)),
+        page,
+    )
+
+
+def _hour(text: str) -> tuple[int, int]:
+    hour, n = text.split(":")
+    return int(hour), int(n)

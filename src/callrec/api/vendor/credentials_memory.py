@@ -31,6 +31,9 @@ from callrec.store.change_notices import CHANGES_CHANNEL, LISTENER_NAME, nonce_o
 log = logging.getLogger("callrec.api")
 
 FRESH_SECONDS = 1.0
+# A held entry older than this is read again in the background while it is still used, so a
+# key in steady use never makes a request wait for its read (callrec.api.vendor.credentials_reads).
+REFRESH_AFTER_SECONDS = 0.5
 MAX_HELD_KEYS = 10_000
 REOPEN_EVERY_SECONDS = 1.0
 
@@ -97,6 +100,19 @@ class CredentialsMemory:
             del self._held[api_key]
             return None
         return credentials
+
+    def due_for_refresh(self, api_key: str) -> bool:
+        """Held, still good to use, and old enough to be read again ahead of its expiry."""
+        held = self._held.get(api_key)
+        return held is not None and self._clock() - held[0] >= REFRESH_AFTER_SECONDS
+
+    def drop(self, api_key: str) -> None:
+        self._held.pop(api_key, None)
+
+    @property
+    def notices(self) -> int:
+        """Notices applied so far: a read started before the last one may be stale."""
+        return self._notices
 
     def reading(self) -> tuple[float, int]:
         """Call before reading credentials from the database; pass the result to ``keep``."""

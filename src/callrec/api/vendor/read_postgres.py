@@ -2,15 +2,19 @@
 
 A small pool of autocommit connections, no ping before use (a dropped connection is retried
 once instead; every read here is safe to repeat). A page, its window's total and the records
-revision that keys the page cache are read in one REPEATABLE READ, READ ONLY transaction,
-sent as one pipeline: one round trip for page 1 or the next page of a walk.
+revision that keys the page cache come from one snapshot: one statement for page 1 or the
+next page of a walk (``snapshot_statement``), read in binary (psycopg then converts no text);
+a deep page whose seek needs the counts first reads both in one REPEATABLE READ, READ ONLY
+transaction, sent as one pipeline.
 
-Credentials (with the records revision) are held in memory (callrec.api.vendor.credentials_memory),
-so a page cache hit touches no database.
+Credentials (with the records revision) are held in memory (callrec.api.vendor.credentials_memory)
+and read again before they expire (callrec.api.vendor.credentials_reads), so a page cache hit
+touches no database.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -18,6 +22,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool
 
 from callrec.api.vendor.credentials_memory import CredentialsMemory
+from callrec.api.vendor.credentials_reads import CredentialsReads
 from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
 from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.observability.metrics import DB_CONNECTIONS_IN_USE
@@ -25,12 +30,13 @@ from callrec.store.accounts import CREDENTIALS_SQL, KeyCredentials, credentials_
 from callrec.store.change_notices import ACKS_CHANNEL, libpq_conninfo
 from callrec.store.page_plan import (
     REVISION_SQL,
-    CountStatements,
     Statement,
     WindowCounts,
     count_statements,
     for_paramstyle,
     page_statement,
+    snapshot_statement,
+    split_snapshot,
 )
 
 T = TypeVar("T")
@@ -47,7 +53,9 @@ def _format(statement: Statement) -> tuple[str, tuple[Any, ...]]:
 
 
 class PostgresReader:
-    def __init__(self, database_url: str, memory: WalkMemory) -> None:
+    def __init__(
+        self, database_url: str, memory: WalkMemory, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._pool = AsyncConnectionPool(
             libpq_conninfo(database_url),
             min_size=1,
@@ -56,13 +64,15 @@ class PostgresReader:
             open=False,
         )
         self._memory = memory
-        self._held = CredentialsMemory(libpq_conninfo(database_url), self._acknowledge)
+        self._held = CredentialsMemory(libpq_conninfo(database_url), self._acknowledge, clock)
+        self._credentials = CredentialsReads(self._held, self._lookup_credentials)
 
     async def open(self) -> None:
         await self._pool.open(wait=True, timeout=30)
         await self._held.open()
 
     async def close(self) -> None:
+        await self._credentials.close()
         await self._held.close()
         await self._pool.close()
 
@@ -105,19 +115,14 @@ class PostgresReader:
         return await self._on_a_connection(read)
 
     async def credentials(self, api_key: str) -> KeyCredentials | None:
-        held = self._held.get(api_key)
-        if held is not None:
-            return held
+        return await self._credentials.get(api_key)
 
+    async def _lookup_credentials(self, api_key: str) -> KeyCredentials | None:
         async def lookup(conn: psycopg.AsyncConnection[Any]) -> KeyCredentials | None:
             cursor = await conn.execute(_CREDENTIALS, (api_key,))
             return credentials_from_rows(await cursor.fetchall())
 
-        reading = self._held.reading()
-        found = await self._on_a_connection(lookup)
-        if found is not None:
-            self._held.keep(reading, found)
-        return found
+        return await self._on_a_connection(lookup)
 
     async def page(self, request: PageRequest, revision_hint: int) -> PageRows:
         async def read(conn: psycopg.AsyncConnection[Any]) -> PageRows:
@@ -139,32 +144,36 @@ class PostgresReader:
         if hint is not None:
             counts = self._memory.counts(request.window(hint))
             after = remembered_start(self._memory, request, hint)
-        plan: CountStatements | None = None if counts else count_statements(ws, start, end)
         statement = page_statement(ws, start, end, request.offset, request.size, counts, after)
+        if statement is None:
+            return await self._read_counts_first(conn, request)
+        plan = None if counts else count_statements(ws, start, end)
+        cursor = conn.cursor(binary=True)
+        await cursor.execute(*_format(snapshot_statement(ws, plan, statement)))
+        revision, read_counts, rows = split_snapshot(await cursor.fetchall())
+        if (plan is None or after is not None) and revision != hint:
+            return None  # the remembered counts or position are another revision's
+        counts = counts if read_counts is None else read_counts
+        assert counts is not None
+        return remember_walk(self._memory, request, revision, counts, rows)
+
+    async def _read_counts_first(
+        self, conn: psycopg.AsyncConnection[Any], request: PageRequest
+    ) -> PageRows:
+        """A deep page nothing was remembered for: its seek is planned from the counts."""
+        ws, start, end = request.workspace_id, request.start_us, request.end_us
+        plan = count_statements(ws, start, end)
         async with conn.pipeline() as pipeline:
             await conn.execute(BEGIN_SNAPSHOT)
             revision_cursor = await conn.execute(_REVISION, (ws,))
-            count_cursors = (
-                [await conn.execute(*_format(s)) for s in plan.statements] if plan else []
-            )
-            page_cursor = await conn.execute(*_format(statement)) if statement else None
-            if statement is not None:
-                await conn.execute("COMMIT")
+            count_cursors = [await conn.execute(*_format(s)) for s in plan.statements]
             await pipeline.sync()
             [(revision,)] = await revision_cursor.fetchall()
-            if plan is not None:
-                counts = plan.counts([await cursor.fetchall() for cursor in count_cursors])
-            elif revision != hint:
-                return None  # (already committed: nothing to undo)
-            if page_cursor is None:
-                assert counts is not None
-                statement = page_statement(ws, start, end, request.offset, request.size, counts)
-                assert statement is not None
-                page_cursor = await conn.execute(*_format(statement))
-                await conn.execute("COMMIT")
-                await pipeline.sync()
-        if after is not None and revision != hint:
-            return None
+            counts = plan.counts([await cursor.fetchall() for cursor in count_cursors])
+            statement = page_statement(ws, start, end, request.offset, request.size, counts)
+            assert statement is not None
+            page_cursor = await conn.execute(*_format(statement))
+            await conn.execute("COMMIT")
+            await pipeline.sync()
         rows = await page_cursor.fetchall()
-        assert counts is not None
         return remember_walk(self._memory, request, revision, counts, rows)
