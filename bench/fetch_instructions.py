@@ -5,7 +5,8 @@
 
 The difference in instructions over the difference in pages is one page's fetch. ``apsw``
 for APSW; a ``_callid`` suffix (``sqlite3_callid``) reads the callid column only, SQLite's
-stepping without the conversions. Uses the quick SQLite dataset (bench/data).
+stepping without the conversions. Uses the quick SQLite dataset (bench/data). APSW is no
+longer a dependency (docs/decisions.md says why): ``pip install apsw`` to compare.
 """
 
 import random

@@ -1,21 +1,21 @@
-"""The query path's reads on SQLite: an APSW connection used on the event loop.
+"""The query path's reads on SQLite: a plain sqlite3 connection used on the event loop.
 
 Its statements take microseconds (indexed ranges, at most a page of rows), so a hop to a
-database thread costs more than the work. APSW rather than the standard library's sqlite3:
-sqlite3 (3.11) releases and retakes the GIL around every column it reads, which made a
-100-record page cost 3.0M instructions to fetch; APSW fetches the same rows in 1.8M
-(callgrind, docs/decisions.md). Same file, same SQL; the store's writers keep sqlite3.
+database thread costs more than the work. Credentials are kept in memory and dropped as soon
+as ``PRAGMA data_version`` says another connection committed anything, so they are never
+stale: a key disabled by ``callrec key disable`` in another process fails its next request.
 
-Credentials are kept in memory and dropped as soon as ``PRAGMA data_version`` says another
-connection committed anything, so they are never stale: a key disabled by ``callrec key
-disable`` in another process fails its next request.
+The standard library's sqlite3, the library the store's writers use in this same process:
+a second copy of SQLite (APSW bundles its own) does not see the first's POSIX locks, and
+closing a file in one drops the other's locks on it. With APSW here, writes committed by
+the store were lost (tests/api/test_snapshot.py, docs/decisions.md).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
-import apsw
 from sqlalchemy.engine import make_url
 
 from callrec.api.vendor.page_reader import PageRequest, PageRows, remember_walk, remembered_start
@@ -24,21 +24,22 @@ from callrec.store.accounts import CREDENTIALS_SQL, KeyCredentials, credentials_
 from callrec.store.page_plan import REVISION_SQL, count_statements, page_statement
 
 MAX_REMEMBERED_KEYS = 10_000
-BUSY_TIMEOUT_MS = 5_000  # WAL readers do not wait for writers; this only bounds recovery
+BUSY_TIMEOUT_SECONDS = 5  # WAL readers do not wait for writers; this only bounds recovery
 
 
 class SqliteReader:
     def __init__(self, database_url: str, memory: WalkMemory) -> None:
         path = make_url(database_url).database or ""
-        self._conn = apsw.Connection(path)
-        self._conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+        self._conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
         self._conn.execute("PRAGMA query_only = ON")
         self._memory = memory
         self._seen_version: int | None = None
         self._credentials: dict[str, KeyCredentials] = {}
 
     def _rows(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        return list(self._conn.execute(sql, params))
+        return self._conn.execute(sql, params).fetchall()
 
     def _forget_if_changed(self) -> None:
         [(version,)] = self._rows("PRAGMA data_version", ())
