@@ -117,7 +117,7 @@ def test_sqlite_answers_repeated_credentials_from_memory_until_anything_commits(
 
     async def ask() -> list[str]:
         await reader.credentials(key.api_key)
-        reader._conn.exec_trace = lambda _cursor, sql, _bindings: statements.append(sql) or True
+        reader._conn.set_trace_callback(statements.append)
         await reader.credentials(key.api_key)  # nothing changed: one pragma, no table
         seen_unchanged = list(statements)
         with engine.begin() as conn:
