@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.engine import Engine
 
+from callrec.admin.paging import encode_cursor
 from callrec.operations.actor import CLI
 from callrec.operations.audit import list_audit
 from callrec.store.rating_data import list_fx_rates
@@ -127,3 +128,7 @@ def test_the_list_comes_in_pages(operator: Admin) -> None:
     rest = operator.get("/exchange-rates", params={"limit": 2, "cursor": first["nextCursor"]})
     assert [r["currency"] for r in rest.json()["items"]] == ["GBP"]
     problem(operator.get("/exchange-rates", params={"cursor": "bm9wZQ"}), 422, "cursor")
+    # A forged position: a wrong shape, a true for a number, more than a BIGINT holds.
+    for forged in (["EUR"], ["EUR", True], ["EUR", 10**30], [1, 2]):
+        cursor = encode_cursor(forged)
+        problem(operator.get("/exchange-rates", params={"cursor": cursor}), 422, "cursor")

@@ -15,8 +15,7 @@ from starlette.responses import Response
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.idempotency import IDEMPOTENCY_KEY, answer_once
 from callrec.admin.models import Answer, Body, Page
-from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, page
-from callrec.admin.problems import Problem
+from callrec.admin.paging import CURSOR, LIMIT, decode_position, page
 from callrec.admin.responses import problems
 from callrec.operations import fx
 from callrec.operations.fx import fx_to_dict
@@ -45,15 +44,6 @@ class FxRateAnswer(Answer):
     currency: str
     rate: str = Field(description="USD per one unit of the currency, a decimal string.")
     effective_from: str
-
-
-def _fx_position(cursor: str | None) -> tuple[str, int] | None:
-    after = decode_cursor(cursor, list)
-    if after is None:
-        return None
-    if len(after) != 2 or not isinstance(after[0], str) or not isinstance(after[1], int):
-        raise Problem(422, "cursor is not one this API gave out", "cursor")
-    return (after[0], after[1])
 
 
 @router.post(
@@ -94,7 +84,11 @@ async def list_rates(
 ) -> dict[str, Any]:
     state = service(request)
     found = await state.database.run(
-        fx.list_fx_rates, state.database.engine, who.actor, _fx_position(cursor), limit + 1
+        fx.list_fx_rates,
+        state.database.engine,
+        who.actor,
+        decode_position(cursor, str, int),
+        limit + 1,
     )
 
     def position(rate: FxRate) -> list[Any]:

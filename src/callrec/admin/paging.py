@@ -37,6 +37,21 @@ def decode_cursor(cursor: str | None, kind: type) -> Any:
     return after
 
 
+def decode_position(cursor: str | None, *kinds: type) -> tuple[Any, ...] | None:
+    """A keyset position: a cursor holding one value of each of ``kinds``, in order (an int is
+    one a BIGINT column can hold)."""
+    after = decode_cursor(cursor, list)
+    if after is None:
+        return None
+    if len(after) != len(kinds) or not all(map(_is_a, after, kinds)):
+        raise Problem(422, "cursor is not one this API gave out", "cursor")
+    return tuple(after)
+
+
+def _is_a(value: Any, kind: type) -> bool:
+    return is_stored_int(value) if kind is int else isinstance(value, kind)
+
+
 def is_stored_int(value: Any) -> bool:
     """An integer a BIGINT column can hold: a forged cursor must not reach the database."""
     return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63

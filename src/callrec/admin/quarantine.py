@@ -11,8 +11,7 @@ from starlette.responses import Response
 from callrec.admin.auth import Caller, caller, service
 from callrec.admin.idempotency import IDEMPOTENCY_KEY, answer_once
 from callrec.admin.models import Answer, Body
-from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, encode_cursor, is_stored_int
-from callrec.admin.problems import Problem
+from callrec.admin.paging import CURSOR, LIMIT, decode_position, encode_cursor
 from callrec.admin.responses import problems
 from callrec.operations import quarantine
 from callrec.operations.quarantine import MAX_DISCARD_CALLIDS, MAX_PARTY, MAX_REASON
@@ -90,15 +89,6 @@ def _discard_filter(given: DiscardFilter | None) -> QuarantineFilter | None:
         raise InvalidValue(str(exc), f"filter.{exc.field}") from exc
 
 
-def _position(cursor: str | None) -> tuple[int, str] | None:
-    after = decode_cursor(cursor, list)
-    if after is None:
-        return None
-    if len(after) != 2 or not is_stored_int(after[0]) or not isinstance(after[1], str):
-        raise Problem(422, "cursor is not one this API gave out", "cursor")
-    return after[0], after[1]
-
-
 @router.get(
     "/quarantine",
     response_model=QuarantinePage,
@@ -117,8 +107,8 @@ async def list_quarantine(
     state = service(request)
     which = quarantine.make_filter(caller_number, called, started_before)
     result = await state.database.run(
-        quarantine.list_quarantine, state.database.engine, who.actor, which, _position(cursor),
-        limit + 1,
+        quarantine.list_quarantine, state.database.engine, who.actor, which,
+        decode_position(cursor, int, str), limit + 1,
     )  # fmt: skip
     shown = result.items[:limit]
     more = len(result.items) > limit

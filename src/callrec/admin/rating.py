@@ -19,7 +19,7 @@ from callrec.admin.auth import Caller, caller, service
 from callrec.admin.body_limit import LargerBody
 from callrec.admin.idempotency import IDEMPOTENCY_KEY, answer_once
 from callrec.admin.models import Answer, Body, Page
-from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, page
+from callrec.admin.paging import CURSOR, LIMIT, decode_cursor, decode_position, page
 from callrec.admin.problems import Problem
 from callrec.admin.responses import problems
 from callrec.operations import rating
@@ -154,19 +154,6 @@ def _row_position(row: RateRow) -> list[Any]:
     return [row.effective_from_us, row.prefix, row.direction]
 
 
-def _deck_position(cursor: str | None) -> tuple[int, str, str] | None:
-    after = decode_cursor(cursor, list)
-    if after is None:
-        return None
-    if (
-        len(after) != 3
-        or not isinstance(after[0], int)
-        or not all(isinstance(v, str) for v in after[1:])
-    ):
-        raise Problem(422, "cursor is not one this API gave out", "cursor")
-    return (after[0], after[1], after[2])
-
-
 @router.get(
     "/workspaces/{name}/rates/rows",
     response_model=Page[RateRowAnswer],
@@ -188,7 +175,7 @@ async def deck_rows(
         version = rating.parse_instant(effective_from, "effectiveFrom")
     found = await state.database.run(
         rating.deck_rows, state.database.engine, who.actor, name, version,
-        _deck_position(cursor), limit + 1,
+        decode_position(cursor, int, str, str), limit + 1,
     )  # fmt: skip
     return page(found, limit, _row_position, rate_row_to_dict)
 
