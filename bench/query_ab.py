@@ -1,8 +1,9 @@
-"""PostgreSQL page 1, base and branch servers alternating with the stack baseline: the cache
-hit's p99 and the credential reads behind it, or the cache miss's throughput.
+"""Page 1, base and branch servers alternating with the stack baseline: the cache hit's
+throughput and p99 (on PostgreSQL, the credential reads behind it), or the cache miss's.
 
     .venv/bin/python -m bench.query_ab --base-src /tmp/base/src --rounds 3 --seconds 10
     .venv/bin/python -m bench.query_ab --base-src /tmp/base/src --case miss
+    .venv/bin/python -m bench.query_ab --base-src /tmp/base/src --backend sqlite
 
 ``--base-src`` is another checkout's ``src`` (e.g. ``git archive <commit> src | tar -x``): its
 server runs with it first on PYTHONPATH. Credential reads are the bench schema's ``api_keys``
@@ -48,9 +49,11 @@ def _key_reads(schema: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _measure(server: Server, load: LoadSpec, seconds: float, schema: str) -> dict[str, Any]:
+def _measure(server: Server, load: LoadSpec, seconds: float, schema: str | None) -> dict[str, Any]:
     url = server.base_url + QUERY_PAGE_PATH
     run_wrk(url, load, 1, CONNECTIONS)  # warm: page cached (hit), statements prepared
+    if schema is None:  # SQLite: no statistics to read
+        return run_wrk(url, load, seconds, CONNECTIONS).as_json()
     time.sleep(STATS_SETTLE_SECONDS)
     before = _key_reads(schema)
     result: WrkResult = run_wrk(url, load, seconds, CONNECTIONS)
@@ -73,10 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--case", choices=["hit", "miss"], default="hit")
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args(argv)
-    dataset = ensure_dataset("postgresql", DatasetPlan(QUICK.calls))
-    schema = dataset.url.split("search_path%3D", 1)[1]
+    dataset = ensure_dataset(args.backend, DatasetPlan(QUICK.calls))
+    schema = dataset.url.split("search_path%3D", 1)[1] if args.backend == "postgresql" else None
     workspace = dataset.biggest
     credentials = Credentials(workspace.api_key, workspace.secret)
     day = choose_windows(dataset, workspace, QUICK.walk_records).day
@@ -117,10 +121,20 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {number} (load {figures['load'][0]:.1f})")
             for name in ("stack", "base", "branch"):
                 print(_line(name, figures[name]), flush=True)
+            stack_rate = figures["stack"]["requests_per_second"]
+            print(
+                "  ratio to stack: "
+                + ", ".join(
+                    f"{tree} {figures[tree]['requests_per_second'] / stack_rate:.3f}"
+                    for tree in ("base", "branch")
+                ),
+                flush=True,
+            )
             rounds.append(figures)
     if args.out is not None:
         result = {
             "case": args.case,
+            "backend": args.backend,
             "date": today(),
             "machine": machine(),
             "seconds": args.seconds,

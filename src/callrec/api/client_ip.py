@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 
 from starlette.requests import Request
 
@@ -21,6 +22,12 @@ def _parse(text: str) -> IPAddress | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return address.ipv4_mapped
     return address
+
+
+# A socket peer's address, parsed once: a server sees the same few peers again and again
+# (a proxy, the clients of a keep-alive pool). Peers are short; hops from headers are not
+# cached, so a caller cannot fill the cache with text of its choosing.
+_parse_peer = lru_cache(maxsize=1024)(_parse)
 
 
 def in_networks(address: IPAddress, networks: tuple[IPNetwork, ...]) -> bool:
@@ -50,7 +57,7 @@ def client_ip(
     ``forwarded_for`` is the header's value, or all its lines in the order they arrived. A
     header from an untrusted peer is ignored entirely, so a caller cannot choose its own IP.
     """
-    address = _parse(peer) if peer else None
+    address = _parse_peer(peer) if peer else None
     hops = _hops(forwarded_for)
     if address is None or not hops or not in_networks(address, trusted_proxies):
         return address
@@ -89,7 +96,7 @@ class ClientIpResolver:
     def __call__(self, request: Request) -> IPAddress | None:
         peer, lines = peer_host(request), forwarded_for_lines(request)
         if lines:
-            peer_address = _parse(peer) if peer else None
+            peer_address = _parse_peer(peer) if peer else None
             if peer_address is None or not in_networks(peer_address, self._trusted):
                 self.warning.notice(peer)
         return client_ip(peer, lines, self._trusted)
@@ -100,7 +107,7 @@ class ClientIpResolver:
         if request.url.scheme == "https":
             return True
         peer = peer_host(request)
-        peer_address = _parse(peer) if peer else None
+        peer_address = _parse_peer(peer) if peer else None
         if peer_address is None or not in_networks(peer_address, self._trusted):
             return False
         proto = request.headers.get("x-forwarded-proto", "")

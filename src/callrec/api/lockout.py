@@ -15,6 +15,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from callrec.api.client_ip import IPAddress
@@ -36,13 +37,28 @@ def network_of(ip: IPAddress) -> str:
     return str(ip)
 
 
+# Keys up to this length have their subjects remembered: every signed request asks for them,
+# and a real key is 8 characters; a longer header value is computed each time, so a caller
+# cannot fill the cache with big strings.
+_REMEMBERED_KEY_LENGTH = 64
+
+
 def lockout_subjects(ip: IPAddress, api_key: str | None) -> LockoutSubjects:
+    if api_key is None or len(api_key) <= _REMEMBERED_KEY_LENGTH:
+        return _remembered_subjects(ip, api_key)
+    return _subjects(ip, api_key)
+
+
+def _subjects(ip: IPAddress, api_key: str | None) -> LockoutSubjects:
     network = network_of(ip)
     if not api_key:
         return LockoutSubjects(network, None)
     # A digest keeps the counter names short whatever a caller puts in the header.
     digest = hashlib.sha256(api_key.encode("utf-8", "surrogateescape")).hexdigest()[:24]
     return LockoutSubjects(network, f"{network}|{digest}")
+
+
+_remembered_subjects = lru_cache(maxsize=4096)(_subjects)
 
 
 @dataclass(frozen=True, slots=True)

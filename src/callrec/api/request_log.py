@@ -137,28 +137,25 @@ class RequestLog:
         if not log.isEnabledFor(level):
             return
         path = quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
-        fields = {
+        fields: dict[str, object] = {
             "request_id": facts.request_id,
             "method": scope["method"],
             "path": path,
             "route": route,
-            "client_ip": facts.client_ip,
-            "api_key": facts.api_key,
-            "workspace_id": facts.workspace_id,
-            "ingest_source": facts.ingest_source,
-            "status": status,
-            "http_status": http_status,
-            "outcome": "failed" if failed else "ok",
-            "duration_ms": round(seconds * 1000, 3),
         }
-        log.log(
-            level,
-            "%s %s %s",
-            scope["method"],
-            path,
-            status,
-            extra={"fields": {k: v for k, v in fields.items() if v is not None}},
-        )
+        if facts.client_ip is not None:
+            fields["client_ip"] = facts.client_ip
+        if facts.api_key is not None:
+            fields["api_key"] = facts.api_key
+        if facts.workspace_id is not None:
+            fields["workspace_id"] = facts.workspace_id
+        if facts.ingest_source is not None:
+            fields["ingest_source"] = facts.ingest_source
+        fields["status"] = status
+        fields["http_status"] = http_status
+        fields["outcome"] = "failed" if failed else "ok"
+        fields["duration_ms"] = round(seconds * 1000, 3)
+        log.log(level, "%s %s %s", scope["method"], path, status, extra={"fields": fields})
 
     def _count(self, route: str, method: str, status: str, seconds: float) -> None:
         key = (route, method, status)

@@ -32,7 +32,7 @@ from callrec.observability.exposition import (
     scrape_registry,
     start_listener,
 )
-from callrec.observability.logs import configure_logging
+from callrec.observability.logs import configure_logging, lean_log_records
 from callrec.settings import Settings
 from callrec.store import make_engine
 
@@ -86,6 +86,7 @@ def serve(host: str, port: int, workers: int, log_level: str) -> None:
 def _run_worker(host: str, port: int, log_level: str, reuse_port: bool = True) -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_format, _level(log_level))
+    lean_log_records()
     config = server_config(APP_FACTORY, settings, log_level, factory=True)
     _make_room_for_connections(settings.max_connections)
     try:

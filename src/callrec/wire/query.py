@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -17,6 +18,9 @@ MICROS_PER_DAY = 86_400 * 1_000_000
 NANOS_PER_DAY = MICROS_PER_DAY * 1000
 
 _decoder = msgspec.json.Decoder()
+# Dashboards and exports send the same window again and again; an Instant is immutable.
+# Failures are not remembered (lru_cache keeps results only).
+_parse_wire_time = lru_cache(maxsize=1024)(parse_iso_instant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,7 @@ def _instant(params: dict[str, Any], name: str) -> Instant:
     if not isinstance(value, str):
         raise parameter_error(f"{field} must be a string")
     try:
-        return parse_iso_instant(value)
+        return _parse_wire_time(value)
     except TimeFormatError as exc:
         raise parameter_error(f"{field} is not a valid time: {exc}") from exc
 

@@ -20,7 +20,6 @@ from callrec.api.state import ServiceState
 from callrec.api.vendor.body_signature import (
     BODY_SIGNATURE_FAILED,
     body_signature_refused,
-    body_to_verify,
 )
 from callrec.store.accounts import KeyCredentials
 from callrec.wire.records import encode_failure
@@ -67,6 +66,21 @@ async def _body_or_error(
         return None, error
 
 
+# The headers the guard reads, by their raw (lower-case) names: found in one pass over the
+# request's headers instead of a scan per lookup. The first of repeated headers counts, as
+# with Starlette's ``Headers.get``.
+_SIGNING_HEADERS = {b"api-key": "Api-Key", b"timestamp": "Timestamp", b"sign": "Sign"}
+
+
+def signing_headers(request: Request) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for raw_name, raw_value in request.headers.raw:
+        name = _SIGNING_HEADERS.get(raw_name)
+        if name is not None and name not in found:
+            found[name] = raw_value.decode("latin-1")
+    return found
+
+
 async def authenticated_body(
     state: ServiceState,
     request: Request,
@@ -80,13 +94,13 @@ async def authenticated_body(
     learns nothing about its body. The rate limit comes after the sign, so a stranger's
     requests cannot spend a customer's bucket.
     """
-    signed = await state.guard.precheck(ip, request.headers)
+    signed = await state.guard.precheck(ip, signing_headers(request))
     body, body_error = await _body_or_error(request, max_bytes)
     found = await state.reader.credentials(signed.api_key)
     if found is not None:  # a key that exists, whether or not the sign matches: worth logging
         facts.api_key, facts.workspace_id = found.api_key, found.workspace_id
     credentials = state.guard.verify(ip, signed, found)
-    if body_signature_refused(credentials, body_to_verify(request, signed.timestamp, body)):
+    if body_signature_refused(credentials, request, signed.timestamp, body):
         raise state.guard.reject(BODY_SIGNATURE_FAILED)
     if state.guard.limiter.enabled:
         await state.guard.admit(credentials)
