@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 from collections.abc import Callable
 
 import pytest
 
 from callrec.api.lockout import (
+    LockoutSubjects,
     LockoutThresholds,
     MemoryFailureTracker,
     SlidingWindowCounts,
@@ -296,3 +298,13 @@ def test_memory_tracker_locks_a_key_at_its_own_threshold_and_a_network_at_its_ow
         return [*seen, await tracker.is_locked_out(other)]
 
     assert asyncio.run(scenario()) == [True, False, True]
+
+
+def test_subjects_are_the_same_for_remembered_and_long_keys() -> None:
+    ip = ipaddress.ip_address("192.0.2.7")
+    for key in ("abcd1234", "k" * 65, "k" * 5_000):
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        expected = LockoutSubjects("192.0.2.7", f"192.0.2.7|{digest}")
+        assert lockout_subjects(ip, key) == expected
+        assert lockout_subjects(ip, key) == expected  # again: remembered or computed
+    assert lockout_subjects(ip, None) == LockoutSubjects("192.0.2.7", None)

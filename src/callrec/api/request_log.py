@@ -20,6 +20,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -136,7 +137,7 @@ class RequestLog:
             level = logging.DEBUG
         if not log.isEnabledFor(level):
             return
-        path = quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
+        path = _quoted_path(scope["path"])
         fields: dict[str, object] = {
             "request_id": facts.request_id,
             "method": scope["method"],
@@ -167,6 +168,18 @@ class RequestLog:
         if histogram is None:
             histogram = self._histograms[route] = REQUEST_SECONDS.labels(route)
         histogram.observe(seconds)
+
+
+def _quote_path(path: str) -> str:
+    return quote(path, safe="/:@!$&'()*+,;=-._~")
+
+
+# The few paths a server answers, quoted once; a long path (a caller's choice) every time.
+_quote_short_path = lru_cache(maxsize=1024)(_quote_path)
+
+
+def _quoted_path(path: str) -> str:
+    return _quote_short_path(path) if len(path) <= 256 else _quote_path(path)
 
 
 def _client_ip(scope: Scope) -> str | None:

@@ -34,6 +34,7 @@ class SqliteReader:
             path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
         self._conn.execute("PRAGMA query_only = ON")
+        self._version_cursor = self._conn.cursor()  # asked on every request: made once
         self._memory = memory
         self._seen_version: int | None = None
         self._credentials: dict[str, KeyCredentials] = {}
@@ -42,7 +43,7 @@ class SqliteReader:
         return self._conn.execute(sql, params).fetchall()
 
     def _forget_if_changed(self) -> None:
-        [(version,)] = self._rows("PRAGMA data_version", ())
+        (version,) = self._version_cursor.execute("PRAGMA data_version").fetchone()
         if version != self._seen_version:
             self._credentials.clear()
             self._seen_version = version
