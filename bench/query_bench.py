@@ -14,7 +14,9 @@ Cases (issues 6 and 15), all on the biggest workspace:
       beat: the same walking client against the stack baseline, plus one raw SQL scan +
       msgspec encode of the same rows; page 10,000 (or the last) vs page 1;
   (d) random pages deep in that window;
-  (e) the server's RSS under load vs the stack baseline's.
+  (e) the server's RSS under load vs the stack baseline's;
+  (h) page 1 (cache hit) with ``serve --workers 2`` vs one worker, each round with fresh
+      servers (the kernel spreads connections anew), reported by the worst round.
 """
 
 from __future__ import annotations
@@ -198,6 +200,7 @@ def run(
             finally:
                 client.close()
         measured["idle_rss_mb"] = round(idle_rss, 1)
+        measured["workers"] = _measure_workers(dataset.url, credentials, windows.day, runner, logs)
     measured["max_rss_mb"] = {k: round(v, 1) for k, v in runner.max_rss_mb.items()}
     all_figures = [*figures(measured, sql, mode, connections), load_figure(dataset)]
     for figure in all_figures:
@@ -225,6 +228,33 @@ def run(
         "figures": [f.as_json() for f in all_figures],
         "checks": checks,
     }
+
+
+WORKERS = 2
+WORKER_ROUNDS = 3  # "in every run": a single round could miss connections piling on one worker
+
+
+def _measure_workers(
+    database_url: str, credentials: Credentials, day: Window, runner: LoadRunner, logs: Path
+) -> dict[str, Any]:
+    """Case (h): one worker, then ``WORKERS``, fresh servers each round."""
+    load = LoadSpec(credentials.headers(), body=page_body(day, 1))
+    print(f"  page 1 (cache hit): {WORKERS} workers vs 1, {WORKER_ROUNDS} rounds", flush=True)
+    rounds = []
+    for _round in range(WORKER_ROUNDS):
+        rates = []
+        for workers in (1, WORKERS):
+            with callrec_server(database_url, logs, workers) as server:
+                client = PageClient(server.base_url, credentials)
+                try:
+                    expected = len(client.fetch(day, 1)[0])
+                finally:
+                    client.close()
+                what = f"{workers} worker{'s' if workers > 1 else ''}, page 1"
+                result = runner.measure(server, load, expected, what, runner.connections)
+                rates.append(result.requests_per_second)
+        rounds.append({"one_worker": rates[0], "workers": rates[1]})
+    return {"workers": WORKERS, "rounds": rounds}
 
 
 def _client_floor(stack: Server, credentials: Credentials, window: Window, mode: Mode) -> float:

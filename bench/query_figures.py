@@ -16,6 +16,7 @@ MONTH_GOAL = Goal("ratio_at_most", 1.5, "<= 1.5 x 1-day")
 WALK_GOAL = Goal("ratio_at_most", 1.3, "<= 1.3 x (client floor + SQL scan + encode)")
 DEEP_PAGE_GOAL = Goal("ratio_at_most", 2.0, "<= 2 x page 1")
 RSS_GOAL = Goal("value_at_most", 150.0, "<= 150 MB per worker")
+WORKERS_GOAL = Goal("ratio_at_least", 1.8, ">= 1.8 x one worker, in every round")
 
 
 def correctness_checks(measured: dict[str, Any], sql: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,6 +161,29 @@ def figures(m: dict[str, Any], sql: dict[str, Any], mode: Mode, connections: int
             goal=RSS_GOAL,
             note=f"callrec serve right after start, idle: {m['idle_rss_mb']} MB",
         ),
+        *_workers_figures(m.get("workers")),
+    ]
+
+
+def _workers_figures(workers: dict[str, Any] | None) -> list[Figure]:
+    """Case (h), by its worst round: the goal holds in every round or it is missed."""
+    if not workers:
+        return []
+    rounds = workers["rounds"]
+    worst = min(rounds, key=lambda r: r["workers"] / max(r["one_worker"], 1e-9))
+    each = ", ".join(f"{r['workers'] / max(r['one_worker'], 1e-9):.2f}" for r in rounds)
+    return [
+        Figure(
+            case="h",
+            name=f"page 1, cache hit, serve --workers {workers['workers']}: throughput, "
+            "worst round",
+            value=worst["workers"],
+            unit="req/s",
+            baseline_name="one worker, same round",
+            baseline=worst["one_worker"],
+            goal=WORKERS_GOAL,
+            note=f"ratio in each round: {each}",
+        )
     ]
 
 

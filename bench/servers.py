@@ -88,13 +88,18 @@ class Server:
             process.wait(timeout=STOP_SECONDS)
 
 
-def callrec_server(database_url: str, log_dir: Path) -> Server:
-    """``callrec serve`` with defaults for everything but the database and the port."""
+def callrec_server(database_url: str, log_dir: Path, workers: int = 1) -> Server:
+    """``callrec serve`` with defaults for everything but the database, the port and (when
+    asked) the number of workers."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLREC_")}
     env["CALLREC_DATABASE_URL"] = database_url
     port = free_port()
     command = [*_callrec_command(), "serve", "--host", LOOPBACK, "--port", str(port)]
-    return Server("callrec serve", command, env, log_dir / "callrec-serve.log")
+    name, log = "callrec serve", log_dir / "callrec-serve.log"
+    if workers != 1:
+        command += ["--workers", str(workers)]
+        name, log = f"callrec serve --workers {workers}", log_dir / f"callrec-{workers}.log"
+    return Server(name, command, env, log)
 
 
 def stack_server(body_file: Path, log_dir: Path) -> Server:
