@@ -61,8 +61,16 @@ def test_render_local_matches_the_plain_renderer(micros: int, offset_seconds: in
 
 def test_render_local_stays_exact_past_its_memo() -> None:
     start = 1_704_067_200_000_000  # 2024-01-01T00:00:00Z
-    step = 59_999_999  # a minute less a microsecond: every minute, seconds drifting
-    for i in range(times._MINUTE_PREFIXES_MAX + 100):
+    step = 86_399_999_999  # a day less a microsecond: every day, the time of day drifting
+    for i in range(times._DATES_MAX + 100):
         micros = start + i * step
         assert render_local(micros, 19_800) == old_render_local(micros, 19_800)
-    assert len(times._minute_prefixes) <= times._MINUTE_PREFIXES_MAX
+    assert len(times._dates) <= times._DATES_MAX
+
+
+def test_render_local_every_second_of_a_day() -> None:
+    start = 1_709_164_800_000_000  # 2024-02-29T00:00:00Z, a leap day
+    for offset_seconds in (-43_200, 0, 20_700):
+        for second in range(0, 86_400, 7):
+            micros = start + second * 1_000_000 + 999_999
+            assert render_local(micros, offset_seconds) == old_render_local(micros, offset_seconds)

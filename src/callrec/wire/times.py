@@ -73,34 +73,35 @@ def parse_iso_instant(text: str) -> Instant:
 
 _DAY_SECONDS = 86_400
 _SECONDS = tuple(f"{second:02d}" for second in range(60))
-# "yyyy-MM-dd HH:mm:" per minute since the epoch in the rendering offset. Cleared when full
-# (three days of minutes, ~0.6 MB), so it follows the windows being asked for.
-_MINUTE_PREFIXES_MAX = 4_320
-_minute_prefixes: dict[int, str] = {}
+_HOURS_MINUTES = tuple(f" {hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60))
+# "yyyy-MM-dd" per day since the epoch in the rendering offset. Cleared when full, so it
+# follows the windows being asked for.
+_DATES_MAX = 4_096
+_dates: dict[int, str] = {}
 
 
 def render_local(micros: int, offset_seconds: int) -> str:
     """``yyyy-MM-dd HH:mm:ss`` of the instant in the given UTC offset (seconds truncated).
 
-    Twice per record on the query path: records of a page share their minutes, so the text
-    up to the minute is kept and only the seconds are added.
+    Twice per record on the query path: the date is kept per day, the time of day comes from
+    tables. (Keeping the text per minute, as before, missed on almost every record of a walk
+    or of a sparse window, where records are minutes apart.)
     """
-    minute, second = divmod(micros // 1_000_000 + offset_seconds, 60)
-    prefix = _minute_prefixes.get(minute)
-    if prefix is None:
-        prefix = _minute_prefix(minute)
-        if len(_minute_prefixes) >= _MINUTE_PREFIXES_MAX:
-            _minute_prefixes.clear()
-        _minute_prefixes[minute] = prefix
-    return prefix + _SECONDS[second]
+    day, second_of_day = divmod(micros // 1_000_000 + offset_seconds, _DAY_SECONDS)
+    date = _dates.get(day)
+    if date is None:
+        date = _date_text(day)
+        if len(_dates) >= _DATES_MAX:
+            _dates.clear()
+        _dates[day] = date
+    minute_of_day, second = divmod(second_of_day, 60)
+    return date + _HOURS_MINUTES[minute_of_day] + _SECONDS[second]
 
 
-def _minute_prefix(minute: int) -> str:
-    day, minute_of_day = divmod(minute, 1440)
+def _date_text(day: int) -> str:
     utc = time.gmtime(day * _DAY_SECONDS)
     # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
-    hour, minute_of_hour = divmod(minute_of_day, 60)
-    return f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d} {hour:02d}:{minute_of_hour:02d}:"
+    return f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d}"
 
 
 def micros_from_datetime(value: datetime) -> int:
