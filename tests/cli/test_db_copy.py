@@ -7,6 +7,7 @@ as the original does.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +204,16 @@ def test_the_digest_ignores_row_order_and_sees_any_change() -> None:
     true.add((True,))
     text.add(("1",))
     assert len({one.hexdigest, true.hexdigest, text.hexdigest}) == 3
+    one_by_one = TableDigest()
+    for row in rows:
+        one_by_one.add(row)
+    assert (one_by_one.rows, one_by_one.hexdigest) == (forward.rows, forward.hexdigest)
+
+
+def test_the_digest_refuses_types_the_schema_does_not_store() -> None:
+    # A Decimal and its text would encode alike: refused, not digested as a string.
+    with pytest.raises(TypeError, match="cannot digest a Decimal"):
+        TableDigest().add((1, Decimal("0.03")))
 
 
 class _Interrupted(Exception):

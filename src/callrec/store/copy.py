@@ -3,11 +3,11 @@
 The source is read in one snapshot (a single read transaction: under WAL a server may keep
 writing, and the copy is the database as of its start). The target must be empty: it is
 migrated to the newest schema first, then every table is copied in foreign-key order, in
-batches, in one transaction, so a failed copy leaves it empty again. Rows are copied as
-stored: sealed secrets stay sealed (their associated data is the API key or workspace id,
-which are kept), so the copy is served with the same master key. Afterwards the workspace id
-sequence is moved past the copied ids, and every table is counted and digested on both sides
-(callrec.store.table_digest).
+batches, in one transaction (``COPY`` through psycopg), so a failed copy leaves it empty
+again. Rows are copied as stored: sealed secrets stay sealed (their associated data is the
+API key or workspace id, which are kept), so the copy is served with the same master key.
+Afterwards the workspace id sequence is moved past the copied ids, and every table is counted
+and digested on both sides (callrec.store.table_digest).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from psycopg import sql
 from sqlalchemy import Table, func, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -117,12 +118,20 @@ def _copy_table(
     total = source.execute(select(func.count()).select_from(table)).scalar_one()
     progress(table.name, 0, total)
     copied = 0
-    names = [column.name for column in table.columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(column.name) for column in table.columns),
+    )
     result = source.execution_options(yield_per=batch_rows).execute(select(table))
-    for partition in result.partitions():
-        target.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in partition])
-        copied += len(partition)
-        progress(table.name, copied, total)
+    # COPY inside the copy's transaction, through the driver: several times the rows a second
+    # of INSERTs, which moved a 10M-call database in over an hour.
+    cursor = target.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(statement) as rows_in:
+        for partition in result.partitions():
+            for row in partition:
+                rows_in.write_row(row)
+            copied += len(partition)
+            progress(table.name, copied, total)
 
 
 def _reset_sequences(target: Connection) -> None:
