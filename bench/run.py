@@ -39,6 +39,26 @@ def ingest_figure(ingest: dict[str, Any]) -> Figure:
     )
 
 
+JOBS_GOAL = Goal(
+    "ratio_at_least", ingest_bench.JOBS_GOAL, f">= {ingest_bench.JOBS_GOAL} x --jobs 1"
+)
+
+
+def jobs_figure(ingest: dict[str, Any]) -> Figure:
+    jobs = ingest_bench.JOBS
+    return Figure(
+        case="f",
+        name=f"rated ingest of a JSONL file, cdr import --jobs {jobs}",
+        value=ingest[f"file_jobs_{jobs}_per_second"],
+        unit="rows/s",
+        baseline_name="--jobs 1, same file",
+        baseline=ingest["file_jobs_1_per_second"],
+        goal=JOBS_GOAL,
+        note=f"CPU {ingest[f'file_jobs_{jobs}_cpu_seconds']} s (workers included) vs "
+        f"{ingest['file_jobs_1_cpu_seconds']} s; needs two free cores",
+    )
+
+
 def kamailio_figures(result: dict[str, Any]) -> list[Figure]:
     """Issue 16: CDRs through Kamailio beside the same CDRs posted directly."""
     k, d = result["through_kamailio"], result["posted_directly"]
@@ -81,9 +101,10 @@ def main(argv: list[str] | None = None) -> int:
                     f"  rated ingest of {mode.ingest_calls:,} CDRs vs raw executemany", flush=True
                 )
                 result["ingest"] = ingest_bench.run(backend, mode.ingest_calls)
-                figure = ingest_figure(result["ingest"]).as_json()
-                print(figure_line(figure), flush=True)
-                result["figures"].append(figure)
+                for made in (ingest_figure(result["ingest"]), jobs_figure(result["ingest"])):
+                    figure = made.as_json()
+                    print(figure_line(figure), flush=True)
+                    result["figures"].append(figure)
             if not args.skip_kamailio:
                 problem = kamailio_bench.missing_tools()
                 if problem:
