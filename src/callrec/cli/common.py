@@ -6,16 +6,15 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
-from sqlalchemy.engine import Engine
 
 from callrec.settings import Settings
-from callrec.store import make_engine
-from callrec.store.file_permissions import sqlite_path
-from callrec.store.migrate import is_current
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -63,6 +62,12 @@ def fail(message: str, exit_code: int = 1) -> NoReturn:
 def engine(require_current_schema: bool = True) -> Engine:
     """The configured database. Only `db upgrade` (``require_current_schema=False``) may
     create an SQLite file: for any other command a missing file is a mistyped URL."""
+    # Imported here: the store (SQLAlchemy, Alembic) is most of a command's start-up, and the
+    # root command (`callrec --version`, a usage error) needs none of it.
+    from callrec.store import make_engine
+    from callrec.store.file_permissions import sqlite_path
+    from callrec.store.migrate import is_current
+
     settings = Settings.from_env()
     path = sqlite_path(settings.database_url)
     if require_current_schema and path is not None and not path.exists():

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import psycopg
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine, make_url
 
@@ -72,6 +71,8 @@ def account_change(engine: Engine) -> Iterator[Callable[[Connection], None]]:
     if engine.dialect.name != "postgresql":
         yield lambda _conn: None
         return
+    import psycopg  # here: a server on SQLite never loads the driver (~10 MB, issue 15)
+
     nonce = f"{EVERY_WORKSPACE}{secrets.token_hex(8)}"
     with psycopg.connect(libpq_conninfo(engine), autocommit=True) as answers:
         answers.execute(f"LISTEN {ACKS_CHANNEL}")

@@ -1,11 +1,10 @@
-"""The query path's reader for a database: APSW (SQLite) or async psycopg, on the event loop."""
+"""The query path's reader for a database: sqlite3 or async psycopg, on the event loop."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
 from callrec.api.vendor.page_reader import PageReader
-from callrec.api.vendor.read_postgres import PostgresReader
 from callrec.api.vendor.read_sqlite import SqliteReader
 from callrec.api.vendor.walk_memory import WalkMemory
 from callrec.store.dialect import is_sqlite
@@ -16,6 +15,9 @@ async def open_page_reader(engine: Engine) -> PageReader:
     url = engine.url.render_as_string(hide_password=False)
     if is_sqlite(engine):
         return SqliteReader(url, WalkMemory())
+    # Imported here: a server on SQLite never loads psycopg and its pool (~10 MB, issue 15).
+    from callrec.api.vendor.read_postgres import PostgresReader
+
     reader = PostgresReader(url, WalkMemory())
     await reader.open()
     return reader
