@@ -162,13 +162,24 @@ def insert_records(
 @dataclass(frozen=True, slots=True)
 class PreparedRows:
     """One workspace's batch made ready before the write transaction (``prepare_rows``): the
-    first row of each callid, and their rollups as if every one of them is stored, which is
-    what storing nearly always comes to."""
+    first row of each callid (in arrival order, and again in the records' key order), and
+    their rollups as if every one of them is stored, which is what storing nearly always
+    comes to."""
 
     workspace_id: int
     size: int  # rows given, repeats included
     first: dict[str, StoredRecord]
     rollups: PreparedRollups
+    in_key_order: list[StoredRecord]
+
+
+# call_records' primary key after workspace_id (start_us, callid): rows are inserted in this
+# order, so that each B-tree (the table, its two indexes) is walked forwards once instead of
+# being hit at random; a batch spread over 60 days cost a third more to insert in arrival
+# order (SQLite). Python's str order is the byte order of UTF-8, as the key's collation.
+_key_order = itemgetter(
+    StoredRecord._fields.index("start_us"), StoredRecord._fields.index("callid")
+)
 
 
 def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) -> PreparedRows:
@@ -178,7 +189,11 @@ def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) 
         first.setdefault(row.callid, row)
     facts = list(map(_fact_values, first.values()))
     return PreparedRows(
-        workspace_id, len(rows), first, prepare_rollups(dialect, workspace_id, facts)
+        workspace_id,
+        len(rows),
+        first,
+        prepare_rollups(dialect, workspace_id, facts),
+        sorted(first.values(), key=_key_order),
     )
 
 
@@ -206,13 +221,18 @@ def insert_rows(
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
-        won = [new[callid] for callid in ours]
+        everything = len(ours) == len(new)
+        if everything:
+            won = rows.in_key_order
+        else:
+            claimed = set(ours)
+            won = [row for row in rows.in_key_order if row.callid in claimed]
         conn.exec_driver_sql(
             _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
             [(*row, stored_us) for row in won],
         )
         add_to_counts(conn, workspace_id, (row.start_us for row in won))
-        if len(won) == len(new):
+        if everything:
             write_rollups(conn, rows.rollups)
         else:
             add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, won)))
