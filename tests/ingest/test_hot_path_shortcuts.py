@@ -1,7 +1,8 @@
 """Shortcuts the rated ingest path takes for the common case, each held to the general code it
 skips: ``check_raw_cdr``'s glance at plainly storable CDRs (against the field-by-field
 checks), ``party_digits`` for digits already in E.164 form (against ``normalise_number``),
-and ``RateDeck.lookup`` skipping prefixes the deck has no row for (against a plain scan)."""
+``RateDeck.lookup`` skipping prefixes the deck has no row for (against a plain scan), and
+``routes_for`` sharing the routes of a batch (against routing each call afresh)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from callrec.ingest.field_error import FieldError
-from callrec.ingest.routing import party_digits
+from callrec.ingest.routing import Route, party_digits, routes_for
 from callrec.ingest.storable import (
     MAX_INSTANT_US,
     MAX_INT32,
@@ -24,6 +25,7 @@ from callrec.model import RawCdr
 from callrec.phone import NumberFormatError, normalise_number
 from callrec.rating.billing import ChargedPeriod
 from callrec.rating.deck import RateDeck, RateRow
+from callrec.store.accounts import NumberOwner
 
 _texts = st.text(st.sampled_from("ab1 \x00é\ud800/"), max_size=6)
 _instants = st.sampled_from(
@@ -119,3 +121,29 @@ def test_deck_lookup_is_the_longest_prefix_in_force(
     if found is not None and expected is not None:
         key = (found.prefix, found.direction, found.effective_from_us)
         assert key == (expected.prefix, expected.direction, expected.effective_from_us)
+
+
+_OWNERS = {
+    "441": NumberOwner("441", 1, "a", None, "EUR"),
+    "442": NumberOwner("442", 1, None, "MOBILE", "EUR"),
+    "913": NumberOwner("913", 2, "b", "FIXED", "INR"),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(*[st.sampled_from(("441", "442", "913", "999", ""))] * 2), max_size=30))
+def test_routes_shared_within_a_batch_are_each_calls_own(calls: list[tuple[str, str]]) -> None:
+    memo: dict[tuple[str | None, str | None], tuple[Route, ...]] = {}
+    for caller, called in calls:
+        assert routes_for(caller, called, _OWNERS, memo) == routes_for(caller, called, _OWNERS)
+
+
+def test_a_call_between_two_workspaces_routes_to_each_and_within_one_once() -> None:
+    assert [(r.owner.workspace_id, r.direction) for r in routes_for("441", "913", _OWNERS)] == [
+        (1, "out"),
+        (2, "in"),
+    ]
+    assert [(r.owner.number, r.direction) for r in routes_for("441", "442", _OWNERS)] == [
+        ("441", "out")
+    ]
+    assert routes_for("999", "", _OWNERS) == ()

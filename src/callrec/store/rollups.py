@@ -117,11 +117,6 @@ _SOURCE_TEXTS = {2: "2", 3: "3"}  # str(call_source) of the two directions there
 _Cell = tuple[int, str, str]  # period_us, value, currency: a rollup key within one dimension
 
 
-def _add(cells: dict[_Cell, tuple[int, ...]], key: _Cell, sums: tuple[int, ...]) -> None:
-    known = cells.get(key)
-    cells[key] = sums if known is None else tuple(map(add, known, sums))
-
-
 def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[RollupRow]:
     """The upsert rows of records being stored, in key order: what
     ``rows_of(workspace_id, add_facts({}, facts))[0]`` gives (storing empties no row), at
@@ -141,7 +136,6 @@ def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[Rol
         sums = (1, 1 if talk > 0 else 0, talk, charged, pay, settle or 0,
                 1 if settle is None else 0)  # fmt: skip
         hour = start_us // HOUR_US * HOUR_US
-        # _add written out four times: this loop runs for every record stored
         key: _Cell = (hour, "", quoted)
         known = by_all.get(key)
         by_all[key] = sums if known is None else tuple(map(add, known, sums))
@@ -164,7 +158,9 @@ def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[Rol
             totals = cells[cell]
             hour, value, currency = cell
             hourly.append((workspace_id, "h", dimension, hour, value, currency, *totals))
-            _add(days, (hour // DAY_US * DAY_US, value, currency), totals)
+            key = (hour // DAY_US * DAY_US, value, currency)
+            known = days.get(key)
+            days[key] = totals if known is None else tuple(map(add, known, totals))
         daily.extend((workspace_id, "d", dimension, *cell, *days[cell]) for cell in sorted(days))
     daily.extend(hourly)
     return daily
