@@ -59,9 +59,11 @@ def _stored_totals(engine: Engine, workspace_id: int) -> tuple[int, int, int]:
     ("rival_callids", "expected_ours"),
     [
         (["b"], {"a", "c"}),  # partly contested
+        (["a"], {"b", "c"}),  # SQLite claims by executemany first: a conflict first or last
+        (["c"], {"a", "b"}),
         (["a", "b", "c"], set()),  # fully contested: nothing left for this writer
     ],
-    ids=["partly", "fully"],
+    ids=["partly", "first", "last", "fully"],
 )
 def test_callids_committed_by_another_writer_before_the_claim_are_duplicates(
     engine: Engine,

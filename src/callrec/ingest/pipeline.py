@@ -146,7 +146,7 @@ def _rated(
     cdr: RawCdr,
     caller: str,
     called: str,
-    routes: list[Route],
+    routes: Sequence[Route],
     decks: dict[int, tuple[int, MicroRater]],
     fx: FxTable,
     basis: RatingBasis,
@@ -288,7 +288,8 @@ class Pipeline:
             storable.append(cdr)
         parties = [(party_digits(cdr.caller), party_digits(cdr.called)) for cdr in storable]
         owners = owners_of(conn, {p for pair in parties for p in pair})
-        routes = [routes_for(caller, called, owners) for caller, called in parties]
+        memo: dict[tuple[str | None, str | None], tuple[Route, ...]] = {}
+        routes = [routes_for(caller, called, owners, memo) for caller, called in parties]
         decks = self.rating.decks(conn, {r.owner.workspace_id for rs in routes for r in rs})
         fx_now, fx = self.rating.fx(conn)
         basis = RatingBasis(

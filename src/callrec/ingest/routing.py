@@ -28,20 +28,47 @@ class Route:
 
 def party_digits(text: str) -> str:
     """E.164 digits when the party is a number; otherwise the text as the switch wrote it."""
+    if text.isascii() and text.isdigit() and 3 <= len(text) <= 15 and text[:2] != "00":
+        return text  # normalise_number's answer for digits already in E.164 form
     try:
         return normalise_number(text)
     except NumberFormatError:
         return text.strip()
 
 
-def routes_for(caller: str, called: str, owners: dict[str, NumberOwner]) -> list[Route]:
-    routes = []
+def routes_for(
+    caller: str,
+    called: str,
+    owners: dict[str, NumberOwner],
+    memo: dict[tuple[str | None, str | None], tuple[Route, ...]] | None = None,
+) -> tuple[Route, ...]:
+    """The call's routes; none when no workspace owns either party.
+
+    With ``memo`` (one per ``owners``), each distinct answer is made once and shared: a batch
+    has thousands of calls but a few owned numbers, and a Route a CDR outlives the young
+    generations of the garbage collector, whose full collections it would bring on.
+    """
     caller_owner = owners.get(caller)
     called_owner = owners.get(called)
+    if caller_owner is None and called_owner is None:
+        return ()
+    if memo is None:
+        return _routes(caller_owner, called_owner)
+    key = (None if caller_owner is None else caller, None if called_owner is None else called)
+    routes = memo.get(key)
+    if routes is None:
+        routes = memo[key] = _routes(caller_owner, called_owner)
+    return routes
+
+
+def _routes(
+    caller_owner: NumberOwner | None, called_owner: NumberOwner | None
+) -> tuple[Route, ...]:
+    routes = []
     if caller_owner is not None:
         routes.append(Route(caller_owner, OUTGOING))
     if called_owner is not None and (
         caller_owner is None or caller_owner.workspace_id != called_owner.workspace_id
     ):
         routes.append(Route(called_owner, INCOMING))
-    return routes
+    return tuple(routes)

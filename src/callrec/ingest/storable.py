@@ -56,6 +56,12 @@ def check_raw_cdr(cdr: RawCdr) -> None:
     Sources check their fields under their own names as they read them; this is the same
     check once more on the shared shape, so that no source can hand the store a bad value.
     """
+    if not _plainly_storable(cdr):
+        check_raw_cdr_fields(cdr)
+
+
+def check_raw_cdr_fields(cdr: RawCdr) -> None:
+    """``check_raw_cdr`` field by field, without its shortcut for plainly storable CDRs."""
     for field, text in (
         ("callid", cdr.callid),
         ("caller", cdr.caller),
@@ -75,6 +81,29 @@ def check_raw_cdr(cdr: RawCdr) -> None:
             storable_instant(micros, field)
     if cdr.talk_seconds is not None:
         storable_int32(cdr.talk_seconds, "callDuration")
+
+
+def _within(micros: int | None) -> bool:
+    return micros is None or MIN_INSTANT_US <= micros <= MAX_INSTANT_US
+
+
+def _plainly_storable(cdr: RawCdr) -> bool:
+    """Whether the CDR passes ``check_raw_cdr`` at a glance: ASCII texts without NUL, and
+    every number in range. What is not plainly storable (non-ASCII text, say) is checked
+    field by field, which also names the field at fault."""
+    texts = "".join(
+        (cdr.callid, cdr.caller, cdr.called, cdr.sip_code or "", cdr.hangup_reason or "",
+         cdr.recording_url or "")
+    )  # fmt: skip
+    talk = cdr.talk_seconds
+    return (
+        texts.isascii()
+        and "\x00" not in texts
+        and _within(cdr.start_us)
+        and _within(cdr.answer_us)
+        and _within(cdr.end_us)
+        and (talk is None or -MAX_INT32 - 1 <= talk <= MAX_INT32)
+    )
 
 
 def check_record(record: CallRecord) -> None:

@@ -42,6 +42,9 @@ class RateDeck:
             group.sort(key=lambda r: r.effective_from_us)
             self._rows[key] = ([r.effective_from_us for r in group], group)
         self._longest = max((len(r.prefix) for r in rows), default=0)
+        # Prefixes with a row in any direction: most of a number's leading digits have none,
+        # and a set says so cheaper than two lookups by (prefix, direction).
+        self._prefixes = frozenset(row.prefix for row in rows)
         self.size = len(rows)
 
     def rows(self) -> list[RateRow]:
@@ -56,8 +59,11 @@ class RateDeck:
         return rows[index] if index >= 0 else None
 
     def lookup(self, digits: str, direction: str, at_us: int) -> RateRow | None:
+        prefixes = self._prefixes
         for length in range(min(len(digits), self._longest), 0, -1):
             prefix = digits[:length]
+            if prefix not in prefixes:
+                continue
             row = self._in_force(prefix, direction, at_us) or self._in_force(prefix, "any", at_us)
             if row is not None:
                 return row

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from callrec.rating import status
 from callrec.rating.deck import RateDeck, RateRow
@@ -29,9 +30,9 @@ _MICROS_PER_UNIT = 1_000_000
 _UNRATED_RATE = "0"  # plain(Decimal(0)): an unrated call's customerRate
 
 
-@dataclass(frozen=True, slots=True)
-class MicroPricing:
-    """A call's price as the store keeps it: money in micro-units, rates as plain text."""
+class MicroPricing(NamedTuple):
+    """A call's price as the store keeps it: money in micro-units, rates as plain text (a
+    named tuple: one is made per record priced, and a frozen dataclass costs more to make)."""
 
     charged_duration: int
     pay_micros: int

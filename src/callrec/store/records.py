@@ -121,10 +121,40 @@ _CLAIM_FROM_ARRAYS = (
 )
 
 
+_CLAIM_ONE = (
+    f"INSERT INTO {call_record_ids.name} ({', '.join(ID_COLUMNS)}) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+def _claim_all_or_none(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str] | None:
+    """SQLite: claim the rows by ``executemany``, which says only how many it inserted. All of
+    them (nearly every batch) or none (a batch stored before) says which; otherwise (None)
+    the attempt is rolled back to its savepoint, for ``RETURNING`` to name them. Half the
+    instructions of the multi-row ``RETURNING`` statements (4.4 -> 2.3 us a CDR)."""
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute("SAVEPOINT claim_callids")
+        cursor.executemany(_CLAIM_ONE, rows)
+        inserted = cursor.rowcount
+        if inserted not in (0, len(rows)):
+            cursor.execute("ROLLBACK TO claim_callids")
+        cursor.execute("RELEASE claim_callids")
+    finally:
+        cursor.close()
+    if inserted == len(rows):
+        return {row[1] for row in rows}
+    return set() if inserted == 0 else None
+
+
 def _claim_rows(conn: Connection, rows: list[tuple[Any, ...]]) -> set[str]:
+    """The callids of ``rows`` (unique) this statement inserted into call_record_ids."""
     if conn.dialect.name == "postgresql":
         columns = tuple(list(column) for column in zip(*rows, strict=True))
         return {row[0] for row in conn.exec_driver_sql(_CLAIM_FROM_ARRAYS, columns)}
+    all_or_none = _claim_all_or_none(conn, rows)
+    if all_or_none is not None:
+        return all_or_none
     claimed: set[str] = set()
     for start in range(0, len(rows), _CLAIM_ROWS_PER_STATEMENT):
         chunk = rows[start : start + _CLAIM_ROWS_PER_STATEMENT]
@@ -162,13 +192,24 @@ def insert_records(
 @dataclass(frozen=True, slots=True)
 class PreparedRows:
     """One workspace's batch made ready before the write transaction (``prepare_rows``): the
-    first row of each callid, and their rollups as if every one of them is stored, which is
-    what storing nearly always comes to."""
+    first row of each callid (in arrival order, and again in the records' key order), and
+    their rollups as if every one of them is stored, which is what storing nearly always
+    comes to."""
 
     workspace_id: int
     size: int  # rows given, repeats included
     first: dict[str, StoredRecord]
     rollups: PreparedRollups
+    in_key_order: list[StoredRecord]
+
+
+# call_records' primary key after workspace_id (start_us, callid): rows are inserted in this
+# order, so that each B-tree (the table, its two indexes) is walked forwards once instead of
+# being hit at random; a batch spread over 60 days cost 1.8x as much CPU to insert in arrival
+# order (SQLite). Python's str order is the byte order of UTF-8, as the key's collation.
+_key_order = itemgetter(
+    StoredRecord._fields.index("start_us"), StoredRecord._fields.index("callid")
+)
 
 
 def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) -> PreparedRows:
@@ -176,9 +217,12 @@ def prepare_rows(dialect: str, workspace_id: int, rows: Sequence[StoredRecord]) 
     first: dict[str, StoredRecord] = {}
     for row in rows:
         first.setdefault(row.callid, row)
-    facts = list(map(_fact_values, first.values()))
+    in_key_order = sorted(first.values(), key=_key_order)
+    # In key order the rollups' hourly and daily keys arrive nearly sorted, which their sorts
+    # make short work of.
+    facts = list(map(_fact_values, in_key_order))
     return PreparedRows(
-        workspace_id, len(rows), first, prepare_rollups(dialect, workspace_id, facts)
+        workspace_id, len(rows), first, prepare_rollups(dialect, workspace_id, facts), in_key_order
     )
 
 
@@ -206,13 +250,18 @@ def insert_rows(
     ensure_partitions(conn, (r.start_us for r in new.values()))
     ours = claim_callids(conn, workspace_id, new, stored_us)
     if ours:
-        won = [new[callid] for callid in ours]
+        everything = len(ours) == len(new)
+        if everything:
+            won = rows.in_key_order
+        else:
+            claimed = set(ours)
+            won = [row for row in rows.in_key_order if row.callid in claimed]
         conn.exec_driver_sql(
             _insert_sql(conn, call_records.name, INSERT_COLUMNS, ignore=False),
             [(*row, stored_us) for row in won],
         )
         add_to_counts(conn, workspace_id, (row.start_us for row in won))
-        if len(won) == len(new):
+        if everything:
             write_rollups(conn, rows.rollups)
         else:
             add_stored_to_rollups(conn, workspace_id, list(map(_fact_values, won)))

@@ -4,7 +4,7 @@ On PostgreSQL the batch's facts go over as one array per column, and one stateme
 them per hour and per day along every dimension and adds the sums to ``call_rollups``: one
 round trip instead of one per rollup row, and no per-record Python. The same rules as
 ``rollups.sums_of``, ``dimension_values`` and ``quote_currency``, written in SQL. On SQLite
-(in-process, no round trips) ``rollups.add_facts`` in Python measured cheaper than the same
+(in-process, no round trips) ``rollups.stored_rows`` in Python measured cheaper than the same
 statement: SQLite's sorters cost more instructions than Python's dicts (docs/scaling.md).
 tests/store/test_rollups.py holds both to a GROUP BY over the records.
 """
@@ -25,8 +25,7 @@ from callrec.store.rollups import (
     SUMS,
     USD,
     RollupRow,
-    add_facts,
-    rows_of,
+    stored_rows,
     write_rows,
 )
 from callrec.store.schema import call_rollups
@@ -104,8 +103,7 @@ def prepare(dialect: str, workspace_id: int, facts: Sequence[tuple[Any, ...]]) -
     if dialect == "postgresql":
         columns = tuple(list(column) for column in zip(*facts, strict=True))
         return PreparedRollups(workspace_id, None, (*columns, workspace_id) if facts else None)
-    rows, _emptied = rows_of(workspace_id, add_facts({}, facts))  # adding empties nothing
-    return PreparedRollups(workspace_id, rows, None)
+    return PreparedRollups(workspace_id, stored_rows(workspace_id, facts), None)
 
 
 def write(conn: Connection, prepared: PreparedRollups) -> None:
