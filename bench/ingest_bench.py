@@ -25,6 +25,7 @@ import resource
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from multiprocessing import forkserver
 from pathlib import Path
 from typing import Any
@@ -163,33 +164,60 @@ def run_jobs(backend: str, cdrs: list[RawCdr]) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRows:
+    """What a rated ingest stored: the records and their callid registry rows."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    id_columns: list[str]
+    id_rows: dict[tuple[int, str], tuple[Any, ...]]
+
+    def start_times(self) -> list[int]:
+        start = self.columns.index("start_us")
+        return [row[start] for row in self.rows]
+
+
+def read_stored(engine: Engine) -> StoredRows:
+    with engine.connect() as conn:
+        result = conn.execute(select(call_records))
+        columns = list(result.keys())
+        rows = [tuple(r) for r in result]
+        id_result = conn.execute(select(call_record_ids))
+        id_columns = list(id_result.keys())
+        id_rows = {(r.workspace_id, r.callid): tuple(r) for r in id_result}
+    return StoredRows(columns, rows, id_columns, id_rows)
+
+
+def like_for_like_raw_insert(backend: str, stored: StoredRows, cdrs: Sequence[RawCdr]) -> float:
+    """Seconds to insert the same rows into the same two tables (records and the callid
+    registry) in the order the CDRs arrived, as the rated path received them."""
+    workspace, callid = stored.columns.index("workspace_id"), stored.columns.index("callid")
+    arrival = {cdr.callid: position for position, cdr in enumerate(cdrs)}
+    in_arrival_order = sorted(stored.rows, key=lambda row: arrival[row[callid]])
+    ids = [stored.id_rows[(row[workspace], row[callid])] for row in in_arrival_order]
+    return _timed_raw_insert(
+        backend,
+        stored.start_times(),
+        [
+            (call_records.name, stored.columns, in_arrival_order),
+            (call_record_ids.name, stored.id_columns, ids),
+        ],
+    )
+
+
 def run(backend: str, count: int) -> dict[str, object]:
     cdrs: list[RawCdr] = list(generate_cdrs(count, now_micros(), days=60, seed=7))
     with fresh_database(backend) as (_url, engine):
         _prepare(engine)
         with Stopwatch() as rated:
             report = run_ingest(Pipeline(engine), cdrs)
-        with engine.connect() as conn:
-            result = conn.execute(select(call_records))
-            columns = list(result.keys())
-            rows = [tuple(r) for r in result]
-            id_result = conn.execute(select(call_record_ids))
-            id_columns = list(id_result.keys())
-            id_rows = {(r.workspace_id, r.callid): tuple(r) for r in id_result}
-    workspace, callid = columns.index("workspace_id"), columns.index("callid")
-    start_times = [row[columns.index("start_us")] for row in rows]
-    arrival = {cdr.callid: position for position, cdr in enumerate(cdrs)}
-    in_arrival_order = sorted(rows, key=lambda row: arrival[row[callid]])
-    ids_in_arrival_order = [id_rows[(row[workspace], row[callid])] for row in in_arrival_order]
-    like_for_like = _timed_raw_insert(
-        backend,
-        start_times,
-        [
-            (call_records.name, columns, in_arrival_order),
-            (call_record_ids.name, id_columns, ids_in_arrival_order),
-        ],
+        stored = read_stored(engine)
+    like_for_like = like_for_like_raw_insert(backend, stored, cdrs)
+    records_only = _timed_raw_insert(
+        backend, stored.start_times(), [(call_records.name, stored.columns, stored.rows)]
     )
-    records_only = _timed_raw_insert(backend, start_times, [(call_records.name, columns, rows)])
+    rows = stored.rows
     rated_rate = report.accepted / rated.seconds
     raw_rate = len(rows) / like_for_like
     return {

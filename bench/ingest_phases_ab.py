@@ -52,15 +52,12 @@ def _timed(owner: Any, name: str, phase: str, spent: dict[str, float]) -> None:
 
 def measure(backend: str, count: int) -> dict[str, Any]:
     """One run of this process's callrec: phases in µs of CPU per CDR, rates, ratio."""
-    from sqlalchemy import select
-
     from bench.common import Stopwatch, fresh_database
-    from bench.ingest_bench import _prepare, _timed_raw_insert
+    from bench.ingest_bench import _prepare, like_for_like_raw_insert, read_stored
     from callrec.demo.generator import generate_cdrs
     from callrec.ingest import pipeline
     from callrec.ingest.runner import run_ingest
     from callrec.store import records
-    from callrec.store.schema import call_record_ids, call_records
 
     spent: dict[str, float] = defaultdict(float)
     _timed(pipeline.Pipeline, "rate", "rate", spent)
@@ -79,26 +76,9 @@ def measure(backend: str, count: int) -> dict[str, Any]:
         with Stopwatch() as rated:
             report = run_ingest(pipeline.Pipeline(engine), cdrs)
         cpu = time.process_time() - cpu
-        with engine.connect() as conn:
-            result = conn.execute(select(call_records))
-            columns = list(result.keys())
-            rows = [tuple(r) for r in result]
-            id_result = conn.execute(select(call_record_ids))
-            id_columns = list(id_result.keys())
-            id_rows = {(r.workspace_id, r.callid): tuple(r) for r in id_result}
+        stored = read_stored(engine)
     assert report.accepted == count, report.as_json()
-    workspace, callid = columns.index("workspace_id"), columns.index("callid")
-    arrival = {cdr.callid: position for position, cdr in enumerate(cdrs)}
-    in_arrival_order = sorted(rows, key=lambda row: arrival[row[callid]])
-    raw_seconds = _timed_raw_insert(
-        backend,
-        [row[columns.index("start_us")] for row in rows],
-        [
-            (call_records.name, columns, in_arrival_order),
-            (call_record_ids.name, id_columns,
-             [id_rows[(row[workspace], row[callid])] for row in in_arrival_order]),
-        ],
-    )  # fmt: skip
+    raw_seconds = like_for_like_raw_insert(backend, stored, cdrs)
     per_cdr = {phase: round(seconds / count * 1e6, 2) for phase, seconds in spent.items()}
     return {
         "cpu_us_per_cdr": round(cpu / count * 1e6, 2),

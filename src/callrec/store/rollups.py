@@ -77,6 +77,16 @@ RollupKey = tuple[str, str, int, str, str]
 Deltas = dict[RollupKey, list[int]]
 
 
+def _record_sums(
+    currency: str | None, talk: int, charged: int, pay: int, settle_pay: int | None
+) -> tuple[str, tuple[int, ...]]:
+    """A record's quoted currency and what it adds to each measure of its rollup rows."""
+    quoted = currency or USD
+    settle = pay if quoted == USD else settle_pay
+    return quoted, (1, 1 if talk > 0 else 0, talk, charged, pay, settle or 0,
+                    1 if settle is None else 0)  # fmt: skip
+
+
 def add_facts(deltas: Deltas, facts: Iterable[tuple[Any, ...]], sign: int = 1) -> Deltas:
     """Add (or with ``sign=-1`` take away) the facts' contributions to ``deltas``.
 
@@ -87,10 +97,7 @@ def add_facts(deltas: Deltas, facts: Iterable[tuple[Any, ...]], sign: int = 1) -
     """
     hourly: dict[RollupKey, list[tuple[int, ...]]] = {}
     for start_us, country, source, number, currency, talk, charged, pay, settle_pay in facts:
-        quoted = currency or USD
-        settle = pay if quoted == USD else settle_pay
-        sums = (1, 1 if talk > 0 else 0, talk, charged, pay, settle or 0,
-                1 if settle is None else 0)  # fmt: skip
+        quoted, sums = _record_sums(currency, talk, charged, pay, settle_pay)
         hour = start_us // HOUR_US * HOUR_US
         hourly.setdefault(("h", "all", hour, "", quoted), []).append(sums)
         hourly.setdefault(("h", "country", hour, country or "", quoted), []).append(sums)
@@ -131,10 +138,7 @@ def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[Rol
     hours: tuple[dict[_Cell, tuple[int, ...]], ...] = ({}, {}, {}, {})
     by_all, by_country, by_number, by_source = hours
     for start_us, country, source, number, currency, talk, charged, pay, settle_pay in facts:
-        quoted = currency or USD
-        settle = pay if quoted == USD else settle_pay
-        sums = (1, 1 if talk > 0 else 0, talk, charged, pay, settle or 0,
-                1 if settle is None else 0)  # fmt: skip
+        quoted, sums = _record_sums(currency, talk, charged, pay, settle_pay)
         hour = start_us // HOUR_US * HOUR_US
         key: _Cell = (hour, "", quoted)
         known = by_all.get(key)
