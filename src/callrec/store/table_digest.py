@@ -22,16 +22,12 @@ _PLAIN_TYPES = frozenset({str, int, bool, type(None)})
 _encoder = msgspec.json.Encoder()
 
 
-def _check_types(values: Sequence[Any]) -> None:
-    for value in values:
-        if type(value) not in _PLAIN_TYPES:
-            raise TypeError(f"cannot digest a {type(value).__name__} column value")
-
-
 def canonical_row(values: Sequence[Any]) -> bytes:
     """One row as compact JSON (UTF-8, no escapes beyond JSON's own); only the types
     callrec's schema stores are accepted, so a value cannot pass for another type's text."""
-    _check_types(values)
+    for value in values:
+        if type(value) not in _PLAIN_TYPES:
+            raise TypeError(f"cannot digest a {type(value).__name__} column value")
     return _encoder.encode(list(values))
 
 
@@ -46,10 +42,8 @@ class TableDigest:
     def add_all(self, rows: Iterable[Sequence[Any]]) -> None:
         # Summed unreduced and reduced once: a row adds 256 bits, a table's count a few more.
         total, count = self._sum, 0
-        sha256, encode, from_bytes = hashlib.sha256, _encoder.encode, int.from_bytes
         for values in rows:
-            _check_types(values)
-            total += from_bytes(sha256(encode(list(values))).digest(), "big")
+            total += int.from_bytes(hashlib.sha256(canonical_row(values)).digest(), "big")
             count += 1
         self._sum = total % _MODULUS
         self.rows += count
