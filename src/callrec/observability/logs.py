@@ -15,6 +15,8 @@ import sys
 import time
 from typing import Any
 
+from callrec.memo import ClearingMemo
+
 _last_second: tuple[int, str] = (-1, "")
 
 
@@ -51,26 +53,24 @@ class JsonFormatter(logging.Formatter):
 _PLAIN = re.compile(r'[^\s"=]+')
 
 
+def _rendered_text(text: str) -> str:
+    """As is when it reads unambiguously after ``name=``; else quoted, JSON-escaped."""
+    return text if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
 # Values a server logs again and again (method, route, key, status), rendered once. Only
-# short ones, and the cache starts over when full: a caller's text cannot grow it.
+# short ones, and the memo starts over when full: a caller's text cannot grow it.
 _REMEMBERED_VALUE_LENGTH = 64
 _REMEMBERED_VALUES = 4_096
-_rendered_values: dict[str, str] = {}
+_rendered_values = ClearingMemo(
+    _rendered_text, _REMEMBERED_VALUES, keep=lambda text: len(text) <= _REMEMBERED_VALUE_LENGTH
+)
 
 
 def _text_value(value: object) -> str:
-    """As is when it reads unambiguously after ``name=``; else quoted, JSON-escaped."""
     if type(value) is int:
         return str(value)
-    text = "-" if value is None else str(value)
-    rendered = _rendered_values.get(text)
-    if rendered is None:
-        rendered = text if _PLAIN.fullmatch(text) else json.dumps(text, ensure_ascii=False)
-        if len(text) <= _REMEMBERED_VALUE_LENGTH:
-            if len(_rendered_values) >= _REMEMBERED_VALUES:
-                _rendered_values.clear()
-            _rendered_values[text] = rendered
-    return rendered
+    return _rendered_values["-" if value is None else str(value)]
 
 
 class TextFormatter(logging.Formatter):

@@ -13,6 +13,8 @@ from decimal import (
     Underflow,
 )
 
+from callrec.memo import ClearingMemo
+
 MICRO = Decimal("0.000001")
 # Arithmetic on money uses this context: wide enough that sums, products and quotients of any
 # stored amounts stay exact (or, for a division, exact far below the 6th place) before the
@@ -83,25 +85,13 @@ def from_micros(micros: int) -> Decimal:
     return Decimal(micros).scaleb(-6)
 
 
-# Amounts on a page repeat (a few rates, durations in whole periods): their text is kept.
-# Cleared when full, so a long-running server follows what is asked for now (~0.5 MB at most).
-_FORMATTED_MAX = 4_096
-_formatted: dict[int, str] = {}
-
-
 def format_micros(micros: int) -> str:
     """``12832`` -> ``"0.012832"``: always exactly 6 decimal places.
 
     Three times per record on the query path, hence the memo (a dict hit is ~5x cheaper
     than formatting).
     """
-    text = _formatted.get(micros)
-    if text is None:
-        text = _format_micros(micros)
-        if len(_formatted) >= _FORMATTED_MAX:
-            _formatted.clear()
-        _formatted[micros] = text
-    return text
+    return _formatted[micros]
 
 
 def _format_micros(micros: int) -> str:
@@ -109,6 +99,12 @@ def _format_micros(micros: int) -> str:
         return "-" + _format_micros(-micros)
     digits = f"{micros:07d}"  # at least one digit before the point
     return digits[:-6] + "." + digits[-6:]
+
+
+# Amounts on a page repeat (a few rates, durations in whole periods): their text is kept.
+# Cleared when full, so a long-running server follows what is asked for now (~0.5 MB at most).
+_FORMATTED_MAX = 4_096
+_formatted = ClearingMemo(_format_micros, _FORMATTED_MAX)
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 
+from callrec.memo import ClearingMemo
+
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))",
     re.ASCII,
@@ -74,10 +76,6 @@ def parse_iso_instant(text: str) -> Instant:
 _DAY_SECONDS = 86_400
 _SECONDS = tuple(f"{second:02d}" for second in range(60))
 _HOURS_MINUTES = tuple(f" {hour:02d}:{minute:02d}:" for hour in range(24) for minute in range(60))
-# "yyyy-MM-dd" per day since the epoch in the rendering offset. Cleared when full, so it
-# follows the windows being asked for.
-_DATES_MAX = 4_096
-_dates: dict[int, str] = {}
 
 
 def render_local(micros: int, offset_seconds: int) -> str:
@@ -88,20 +86,20 @@ def render_local(micros: int, offset_seconds: int) -> str:
     or of a sparse window, where records are minutes apart.)
     """
     day, second_of_day = divmod(micros // 1_000_000 + offset_seconds, _DAY_SECONDS)
-    date = _dates.get(day)
-    if date is None:
-        date = _date_text(day)
-        if len(_dates) >= _DATES_MAX:
-            _dates.clear()
-        _dates[day] = date
     minute_of_day, second = divmod(second_of_day, 60)
-    return date + _HOURS_MINUTES[minute_of_day] + _SECONDS[second]
+    return _dates[day] + _HOURS_MINUTES[minute_of_day] + _SECONDS[second]
 
 
 def _date_text(day: int) -> str:
     utc = time.gmtime(day * _DAY_SECONDS)
     # Formatted by hand: strftime's %Y leaves years before 1000 unpadded on glibc.
     return f"{utc.tm_year:04d}-{utc.tm_mon:02d}-{utc.tm_mday:02d}"
+
+
+# "yyyy-MM-dd" per day since the epoch in the rendering offset. Cleared when full, so it
+# follows the windows being asked for.
+_DATES_MAX = 4_096
+_dates = ClearingMemo(_date_text, _DATES_MAX)
 
 
 def micros_from_datetime(value: datetime) -> int:
