@@ -13,6 +13,12 @@ class NumberFormatError(ValueError):
 
 def normalise_number(text: str) -> str:
     """``"+91 502-702 1995"``, ``"0091502..."`` and ``"91502..."`` all become ``"91502..."``."""
+    if text.isascii() and text.isdigit() and 3 <= len(text) <= 15 and text[:2] != "00":
+        return text  # already the stored form (every CDR party on the ingest path): no regex
+    return _normalise_written(text)
+
+
+def _normalise_written(text: str) -> str:
     compact = _SEPARATORS.sub("", text.strip())
     if compact.startswith("+"):
         compact = compact[1:]

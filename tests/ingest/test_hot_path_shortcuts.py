@@ -1,6 +1,7 @@
 """Shortcuts the rated ingest path takes for the common case, each held to the general code it
 skips: ``check_raw_cdr``'s glance at plainly storable CDRs (against the field-by-field
-checks), ``party_digits`` for digits already in E.164 form (against ``normalise_number``),
+checks), ``party_digits`` (against ``normalise_number``; its own shortcut for digits in E.164
+form is held to its general rule in tests/test_phone.py),
 ``RateDeck.lookup`` skipping prefixes the deck has no row for (against a plain scan), and
 ``routes_for`` sharing the routes of a batch (against routing each call afresh)."""
 

@@ -28,8 +28,6 @@ class Route:
 
 def party_digits(text: str) -> str:
     """E.164 digits when the party is a number; otherwise the text as the switch wrote it."""
-    if text.isascii() and text.isdigit() and 3 <= len(text) <= 15 and text[:2] != "00":
-        return text  # normalise_number's answer for digits already in E.164 form
     try:
         return normalise_number(text)
     except NumberFormatError:
