@@ -124,6 +124,12 @@ _SOURCE_TEXTS = {2: "2", 3: "3"}  # str(call_source) of the two directions there
 _Cell = tuple[int, str, str]  # period_us, value, currency: a rollup key within one dimension
 
 
+def _add_to(cells: dict[_Cell, tuple[int, ...]], cell: _Cell, sums: tuple[int, ...]) -> None:
+    """A cell's first sums are kept as they are; only a cell seen again is added up."""
+    known = cells.get(cell)
+    cells[cell] = sums if known is None else tuple(map(add, known, sums))
+
+
 def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[RollupRow]:
     """The upsert rows of records being stored, in key order: what
     ``rows_of(workspace_id, add_facts({}, facts))[0]`` gives (storing empties no row), at
@@ -140,18 +146,10 @@ def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[Rol
     for start_us, country, source, number, currency, talk, charged, pay, settle_pay in facts:
         quoted, sums = _record_sums(currency, talk, charged, pay, settle_pay)
         hour = start_us // HOUR_US * HOUR_US
-        key: _Cell = (hour, "", quoted)
-        known = by_all.get(key)
-        by_all[key] = sums if known is None else tuple(map(add, known, sums))
-        key = (hour, country or "", quoted)
-        known = by_country.get(key)
-        by_country[key] = sums if known is None else tuple(map(add, known, sums))
-        key = (hour, number, quoted)
-        known = by_number.get(key)
-        by_number[key] = sums if known is None else tuple(map(add, known, sums))
-        key = (hour, _SOURCE_TEXTS.get(source) or str(source), quoted)
-        known = by_source.get(key)
-        by_source[key] = sums if known is None else tuple(map(add, known, sums))
+        _add_to(by_all, (hour, "", quoted), sums)
+        _add_to(by_country, (hour, country or "", quoted), sums)
+        _add_to(by_number, (hour, number, quoted), sums)
+        _add_to(by_source, (hour, _SOURCE_TEXTS.get(source) or str(source), quoted), sums)
     hourly: list[RollupRow] = []
     daily: list[RollupRow] = []
     # Key order is grain ("d" before "h"), dimension (DIMENSIONS is in sorted order), then
@@ -162,9 +160,7 @@ def stored_rows(workspace_id: int, facts: Iterable[tuple[Any, ...]]) -> list[Rol
             totals = cells[cell]
             hour, value, currency = cell
             hourly.append((workspace_id, "h", dimension, hour, value, currency, *totals))
-            key = (hour // DAY_US * DAY_US, value, currency)
-            known = days.get(key)
-            days[key] = totals if known is None else tuple(map(add, known, totals))
+            _add_to(days, (hour // DAY_US * DAY_US, value, currency), totals)
         daily.extend((workspace_id, "d", dimension, *cell, *days[cell]) for cell in sorted(days))
     daily.extend(hourly)
     return daily
